@@ -1,0 +1,76 @@
+using System.Security.Cryptography;
+using System.Text;
+using Dapper;
+using Npgsql;
+
+namespace Accountability.Access;
+
+/// <summary>Bearer tokens for the API. The token is 32 random bytes shown once; only its SHA-256 is stored, so a
+/// copy of the database does not let anyone call the API.</summary>
+public sealed class ApiTokens(NpgsqlDataSource dataSource, PersonStore people, TimeProvider time) : IUseCase
+{
+    public const string Prefix = "acct_";
+    public static readonly TimeSpan DefaultLifetime = TimeSpan.FromDays(30);
+
+    private const string InsertToken = """
+        INSERT INTO api_token (person_id, name, token_sha256, created_at, expires_at)
+        VALUES (@personId, @name, @hash, @now, @expires)
+        """;
+
+    private const string SelectToken = """
+        SELECT id, person_id AS PersonId, expires_at AS ExpiresAt, revoked_at AS RevokedAt, last_used_at AS LastUsedAt
+        FROM api_token WHERE token_sha256 = @hash
+        """;
+
+    // Written at most once a minute per token: a busy client must not turn every read into a write.
+    private const string TouchToken = """
+        UPDATE api_token SET last_used_at = @now
+        WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @now - interval '1 minute')
+        """;
+
+    private const string RevokeToken = "UPDATE api_token SET revoked_at = @now WHERE id = @id AND person_id = @personId AND revoked_at IS NULL";
+
+    private sealed record TokenRow(long Id, long PersonId, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
+
+    public async Task<string> IssueAsync(long personId, string name, TimeSpan? lifetime = null,
+        CancellationToken cancellationToken = default)
+    {
+        var token = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
+            .TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await connection.ExecuteAsync(InsertToken, new
+        {
+            personId, name, hash = Sha256(token), now, expires = now + (lifetime ?? DefaultLifetime),
+        });
+        return token;
+    }
+
+    /// <summary>The actor the token belongs to, or null if it is unknown, expired, revoked, or its person inactive.</summary>
+    public async Task<Actor?> AuthenticateAsync(string token, CancellationToken cancellationToken = default)
+    {
+        if (!token.StartsWith(Prefix, StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow();
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<TokenRow>(SelectToken, new { hash = Sha256(token) });
+        if (row is null || row.RevokedAt is not null || row.ExpiresAt <= now)
+        {
+            return null;
+        }
+
+        await connection.ExecuteAsync(TouchToken, new { id = row.Id, now });
+        return await people.LoadActorAsync(row.PersonId, cancellationToken);
+    }
+
+    public async Task<bool> RevokeAsync(long personId, long tokenId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return await connection.ExecuteAsync(RevokeToken, new { id = tokenId, personId, now = time.GetUtcNow() }) == 1;
+    }
+
+    private static byte[] Sha256(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));
+}

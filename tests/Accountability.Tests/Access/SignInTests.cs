@@ -1,0 +1,172 @@
+using Accountability.Access;
+using Accountability.Audit;
+using Accountability.Organization;
+using Dapper;
+
+namespace Accountability.Tests.Access;
+
+public sealed class SignInTests : IAsyncLifetime
+{
+    private TestEngine _engine = null!;
+
+    public async Task InitializeAsync()
+    {
+        _engine = await TestEngine.CreateAsync();
+        await OrganizationFixture.ImportSampleAsync(_engine);
+        await _engine.Get<SetPassword>().RunAsync("huayu.operator", "correct horse battery");
+    }
+
+    public async Task DisposeAsync() => await _engine.DisposeAsync();
+
+    [Fact]
+    public async Task SignIn_WithTheRightPassword_ReturnsTheActorWithTheirRoles()
+    {
+        var result = await _engine.Get<SignIn>().RunAsync("HuaYu.Operator", "correct horse battery");
+
+        Assert.True(result.Succeeded);
+        var membership = Assert.Single(result.Actor!.Memberships);
+        Assert.Equal(Role.UnitOperator, membership.Role);
+    }
+
+    [Fact]
+    public async Task SignIn_WrongPasswordAndUnknownLogin_GetTheSameAnswer()
+    {
+        var wrongPassword = await _engine.Get<SignIn>().RunAsync("huayu.operator", "wrong password!");
+        var unknownLogin = await _engine.Get<SignIn>().RunAsync("nobody.here", "correct horse battery");
+
+        Assert.Equal(SignInFailure.InvalidCredentials, wrongPassword.Failure);
+        Assert.Equal(wrongPassword, unknownLogin);
+    }
+
+    [Fact]
+    public async Task SignIn_AfterRepeatedFailures_IsRefusedEvenWithTheRightPasswordUntilTheDelayPasses()
+    {
+        var signIn = _engine.Get<SignIn>();
+        for (var i = 0; i < SignIn.FreeFailures; i++)
+        {
+            await signIn.RunAsync("huayu.operator", "guess " + i);
+        }
+
+        var blocked = await signIn.RunAsync("huayu.operator", "correct horse battery");
+        Assert.Equal(SignInFailure.Throttled, blocked.Failure);
+        Assert.True(blocked.RetryAfter > _engine.Time.GetUtcNow());
+
+        _engine.Time.Advance(TimeSpan.FromSeconds(2));
+        var afterDelay = await signIn.RunAsync("huayu.operator", "correct horse battery");
+        Assert.True(afterDelay.Succeeded);
+    }
+
+    [Fact]
+    public async Task SignIn_ForAnUnknownLogin_IsThrottledTheSameWay()
+    {
+        var signIn = _engine.Get<SignIn>();
+        for (var i = 0; i < SignIn.FreeFailures; i++)
+        {
+            await signIn.RunAsync("ghost", "guess " + i);
+        }
+
+        Assert.Equal(SignInFailure.Throttled, (await signIn.RunAsync("ghost", "again")).Failure);
+    }
+
+    [Fact]
+    public async Task SetPassword_StoresOnlyAPbkdf2HashWithAtLeast210000Iterations()
+    {
+        await using var connection = await _engine.Database.DataSource.OpenConnectionAsync();
+        var stored = await connection.ExecuteScalarAsync<string>("SELECT password_hash FROM person WHERE login = 'huayu.operator'");
+
+        var parts = stored!.Split('$');
+        Assert.Equal("pbkdf2-sha512", parts[0]);
+        Assert.True(int.Parse(parts[1]) >= 210_000);
+        Assert.DoesNotContain("correct horse battery", stored);
+    }
+
+    [Fact]
+    public async Task SetPassword_TooShort_IsRefusedByItsRule()
+    {
+        var error = await Assert.ThrowsAsync<BusinessRuleBrokenException>(() => _engine.Get<SetPassword>().RunAsync("huayu.operator", "short"));
+
+        Assert.Equal(nameof(PasswordMustBeLongEnoughRule), error.Rule);
+    }
+
+    [Fact]
+    public async Task SignIn_ForAPersonImportedWithoutPassword_Fails()
+    {
+        var result = await _engine.Get<SignIn>().RunAsync("yangshan.operator", "");
+
+        Assert.False(result.Succeeded);
+    }
+
+    [Fact]
+    public async Task Token_AuthenticatesUntilItExpiresOrIsRevoked()
+    {
+        var tokens = _engine.Get<ApiTokens>();
+        var personId = (await _engine.Get<PersonStore>().FindByLoginAsync("huayu.operator"))!.Id;
+        var token = await tokens.IssueAsync(personId, "test", TimeSpan.FromHours(1));
+
+        Assert.Equal("huayu.operator", (await tokens.AuthenticateAsync(token))?.Login);
+        Assert.Null(await tokens.AuthenticateAsync(token + "x"));
+        Assert.Null(await tokens.AuthenticateAsync("not-a-token"));
+
+        _engine.Time.Advance(TimeSpan.FromHours(2));
+        Assert.Null(await tokens.AuthenticateAsync(token));
+
+        var second = await tokens.IssueAsync(personId, "test");
+        await using var connection = await _engine.Database.DataSource.OpenConnectionAsync();
+        var id = await connection.ExecuteScalarAsync<long>("SELECT max(id) FROM api_token");
+        Assert.True(await tokens.RevokeAsync(personId, id));
+        Assert.Null(await tokens.AuthenticateAsync(second));
+        Assert.Equal(0, await connection.ExecuteScalarAsync<int>("SELECT count(*) FROM api_token WHERE token_sha256 = convert_to(@t, 'UTF8')", new { t = second }));
+    }
+
+    [Fact]
+    public async Task Bootstrap_WithTheSetupCode_CreatesTheOnlyFirstAdministrator()
+    {
+        var bootstrap = _engine.Get<BootstrapAdministrator>();
+        var code = await bootstrap.IssueSetupCodeAsync();
+        Assert.NotNull(code);
+
+        var wrong = await Assert.ThrowsAsync<BusinessRuleBrokenException>(
+            () => bootstrap.CompleteSetupAsync("0000-0000-0000", "admin", "管理员", "a long enough password"));
+        Assert.Equal(nameof(SetupCodeMustMatchRule), wrong.Rule);
+
+        await bootstrap.CompleteSetupAsync(code!, "admin", "管理员", "a long enough password");
+        Assert.True((await _engine.Get<SignIn>().RunAsync("admin", "a long enough password")).Actor!.Holds(Role.Administrator));
+
+        Assert.Null(await bootstrap.IssueSetupCodeAsync());
+        var second = await Assert.ThrowsAsync<BusinessRuleBrokenException>(
+            () => bootstrap.CreateFirstAsync("admin2", "二号", "a long enough password"));
+        Assert.Equal(nameof(NoAdministratorMayExistYetRule), second.Rule);
+    }
+
+    [Fact]
+    public async Task Bootstrap_WithAnExpiredCode_IsRefused()
+    {
+        var bootstrap = _engine.Get<BootstrapAdministrator>();
+        var code = await bootstrap.IssueSetupCodeAsync();
+        _engine.Time.Advance(BootstrapAdministrator.CodeLifetime + TimeSpan.FromMinutes(1));
+
+        await Assert.ThrowsAsync<BusinessRuleBrokenException>(
+            () => bootstrap.CompleteSetupAsync(code!, "admin", "管理员", "a long enough password"));
+    }
+}
+
+public static class OrganizationFixture
+{
+    public static async Task ImportSampleAsync(TestEngine engine)
+    {
+        var path = RepositoryPaths.Sample("organization", "jinxiang-county.yaml");
+        await engine.Get<ImportOrganization>().RunAsync(path, await File.ReadAllBytesAsync(path), AuditActor.Cli);
+    }
+
+    public static async Task<long> UnitIdAsync(TestEngine engine, string code)
+    {
+        await using var connection = await engine.Database.DataSource.OpenConnectionAsync();
+        return await connection.ExecuteScalarAsync<long>("SELECT id FROM unit WHERE code = @code", new { code });
+    }
+
+    public static async Task<Actor> ActorAsync(TestEngine engine, string login)
+    {
+        var person = await engine.Get<PersonStore>().FindByLoginAsync(login) ?? throw new InvalidOperationException(login);
+        return (await engine.Get<PersonStore>().LoadActorAsync(person.Id))!;
+    }
+}
