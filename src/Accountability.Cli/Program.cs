@@ -1,0 +1,27 @@
+using System.CommandLine;
+using Accountability.Cli.Access;
+using Accountability.Cli.Audit;
+using Accountability.Cli.Database;
+using Accountability.Cli.Organization;
+
+namespace Accountability.Cli;
+
+public static class Program
+{
+    public static Task<int> Main(string[] args) => BuildCommand().Parse(args).InvokeAsync();
+
+    /// <summary>Every subcommand, by capability. Tests invoke it in process.</summary>
+    public static RootCommand BuildCommand()
+    {
+        var root = new RootCommand("accountability: campaign action plans, assignments, cycles and quantified accountability");
+        root.Subcommands.Add(DatabaseCommands.Create());
+        root.Subcommands.Add(OrganizationCommands.Create());
+        foreach (var command in AccessCommands.Create())
+        {
+            root.Subcommands.Add(command);
+        }
+
+        root.Subcommands.Add(AuditCommands.Create());
+        return root;
+    }
+}

@@ -1,0 +1,85 @@
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Npgsql;
+
+namespace Accountability.Web.Access;
+
+public static class AccessSetup
+{
+    public const string ApiPolicy = "api";
+    public const string SignInRateLimit = "sign-in";
+    private const string Smart = "cookie-or-bearer";
+
+    /// <summary>
+    /// Pages sign in with a cookie (protected by anti-forgery on every form); the API takes bearer tokens only, so a
+    /// browser's ambient cookie can never drive it (no CSRF surface there). Data Protection keys live in PostgreSQL.
+    /// </summary>
+    public static IServiceCollection AddAccountabilityAccess(this IServiceCollection services)
+    {
+        services.AddAuthentication(Smart)
+            .AddPolicyScheme(Smart, Smart, o => o.ForwardDefaultSelector = context =>
+                context.Request.Headers.Authorization.ToString().StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase)
+                    ? BearerTokenHandler.SchemeName
+                    : CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(o =>
+            {
+                o.LoginPath = "/signin";
+                o.LogoutPath = "/signout";
+                o.AccessDeniedPath = "/denied";
+                o.ExpireTimeSpan = TimeSpan.FromHours(8);
+                o.SlidingExpiration = true;
+                o.Cookie.Name = "accountability.session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Events.OnRedirectToLogin = ApiAnswers401(o.Events.OnRedirectToLogin);
+                // A deactivated person's cookie stops working at the next request.
+                o.Events.OnValidatePrincipal = async context =>
+                {
+                    if (await CurrentActor.GetAsync(context.HttpContext, context.Principal) is null)
+                    {
+                        context.RejectPrincipal();
+                        await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                    }
+                };
+            })
+            .AddScheme<AuthenticationSchemeOptions, BearerTokenHandler>(BearerTokenHandler.SchemeName, null);
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(BearerTokenHandler.SchemeName).RequireAuthenticatedUser());
+
+        services.AddDataProtection().SetApplicationName("accountability");
+        services.AddOptions<KeyManagementOptions>()
+            .Configure<NpgsqlDataSource>((o, dataSource) => o.XmlRepository = new PostgresXmlRepository(dataSource));
+
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "accountability.antiforgery";
+            o.HeaderName = "X-CSRF-TOKEN";
+        });
+
+        // Per client address: slows guessing across many logins (per-login throttling is in the engine).
+        services.AddRateLimiter(o =>
+        {
+            o.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            o.AddPolicy(SignInRateLimit, context => RateLimitPartition.GetFixedWindowLimiter(
+                context.Connection.RemoteIpAddress?.ToString() ?? "unknown",
+                _ => new FixedWindowRateLimiterOptions { PermitLimit = 30, Window = TimeSpan.FromMinutes(1) }));
+        });
+        return services;
+    }
+
+    private static Func<RedirectContext<CookieAuthenticationOptions>, Task> ApiAnswers401(
+        Func<RedirectContext<CookieAuthenticationOptions>, Task> pages) => context =>
+    {
+        if (context.Request.Path.StartsWithSegments("/api"))
+        {
+            context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+            return Task.CompletedTask;
+        }
+
+        return pages(context);
+    };
+}

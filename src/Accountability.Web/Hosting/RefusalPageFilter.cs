@@ -1,0 +1,39 @@
+using Accountability;
+using Microsoft.AspNetCore.Mvc.Filters;
+using Microsoft.AspNetCore.Mvc.RazorPages;
+
+namespace Accountability.Web.Hosting;
+
+/// <summary>
+/// For pages, the counterpart of <see cref="ProblemMapping"/>: when a form's handler is refused by a business rule or
+/// rejected input, the same page is shown again with the reason above the form and the user's entries kept. Pages
+/// therefore carry no try/catch.
+/// </summary>
+public sealed class RefusalPageFilter : IAsyncPageFilter
+{
+    public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
+
+    public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
+    {
+        var executed = await next();
+        var messages = executed.Exception switch
+        {
+            BusinessRuleBrokenException e => [e.Message],
+            ConcurrencyConflictException e => [e.Message],
+            InputRejectedException e => e.Problems.Select(p => p.ToString()).ToArray(),
+            _ => (string[]?)null,
+        };
+        if (messages is null || context.HandlerInstance is not PageModel page)
+        {
+            return;
+        }
+
+        foreach (var message in messages)
+        {
+            page.ModelState.AddModelError("", message);
+        }
+
+        executed.ExceptionHandled = true;
+        executed.Result = page.Page();
+    }
+}

@@ -1,0 +1,47 @@
+using Accountability;
+using Accountability.Database;
+using Accountability.Web.Access;
+using Accountability.Web.Hosting;
+using Accountability.Web.Organization;
+using Scalar.AspNetCore;
+
+var builder = WebApplication.CreateBuilder(args);
+
+// The database comes first: with no connection string configured this starts the embedded PostgreSQL.
+using var startupLogs = LoggerFactory.Create(logging => logging.AddConfiguration(builder.Configuration.GetSection("Logging")).AddConsole());
+var database = await AccountabilityDatabase.OpenAsync(builder.Configuration, startupLogs);
+
+builder.Services.AddAccountability(builder.Configuration, database);
+builder.Services.AddAccountabilityAccess();
+builder.Services.AddAccountabilityPages();
+// Chinese text is written as is, not as &#x...; entities: pages stay small and their source readable.
+builder.Services.AddWebEncoders(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));
+builder.Services.AddProblemDetails();
+builder.Services.AddExceptionHandler<ProblemMapping>();
+builder.Services.AddHealthChecks().AddCheck<DatabaseHealthCheck>("database");
+builder.Services.AddOpenApi();
+builder.Services.AddHostedService<SetupCodeAnnouncer>();
+
+var app = builder.Build();
+
+app.UseExceptionHandler();
+app.UseStatusCodePages();
+app.UseRequestLocalization();
+app.UseStaticFiles();
+app.UseRouting();
+app.UseRateLimiter();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseAntiforgery();
+
+app.MapHealthChecks("/health");
+app.MapOpenApi();
+app.MapScalarApiReference("/api/docs");
+app.MapAccessApi();
+app.MapOrganizationApi();
+app.MapRazorPages();
+
+app.Run();
+
+/// <summary>Visible to the test host (WebApplicationFactory).</summary>
+public partial class Program;

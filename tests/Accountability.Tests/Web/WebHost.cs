@@ -1,0 +1,93 @@
+using System.Net;
+using System.Text.RegularExpressions;
+using Accountability.Access;
+using Accountability.Tests.Access;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Accountability.Tests.Web;
+
+/// <summary>The real server (Program.cs, every middleware) in process, on a database of its own.</summary>
+public sealed partial class WebHost : IAsyncDisposable
+{
+    private readonly WebApplicationFactory<Program> _factory;
+
+    private WebHost(TestEngine engine)
+    {
+        Engine = engine;
+        _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
+        {
+            b.UseEnvironment("Testing");
+            b.UseSetting("ConnectionStrings:Accountability", engine.Database.ConnectionString);
+            b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(engine.Time));
+        });
+    }
+
+    public TestEngine Engine { get; }
+
+    public static async Task<WebHost> CreateAsync()
+    {
+        var engine = await TestEngine.CreateAsync();
+        await OrganizationFixture.ImportSampleAsync(engine);
+        return new WebHost(engine);
+    }
+
+    /// <summary>A browser-like client: keeps cookies, does not follow redirects (tests look at them).</summary>
+    public HttpClient Browser() => _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
+
+    public HttpClient Api(string? token = null)
+    {
+        var client = _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = false });
+        if (token is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new("Bearer", token);
+        }
+
+        return client;
+    }
+
+    public async Task<string> PasswordForAsync(string login)
+    {
+        const string password = "a long enough password";
+        await Engine.Get<SetPassword>().RunAsync(login, password);
+        return password;
+    }
+
+    public async Task<string> TokenForAsync(string login)
+    {
+        await PasswordForAsync(login);
+        var person = await Engine.Get<PersonStore>().FindByLoginAsync(login);
+        return await Engine.Get<ApiTokens>().IssueAsync(person!.Id, "test");
+    }
+
+    /// <summary>Signs in through the real form (anti-forgery token and all) and returns the client holding the cookie.</summary>
+    public async Task<HttpClient> SignedInBrowserAsync(string login)
+    {
+        var password = await PasswordForAsync(login);
+        var browser = Browser();
+        var form = await browser.GetStringAsync("/signin");
+        var response = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Login"] = login, ["Password"] = password, ["__RequestVerificationToken"] = AntiforgeryToken(form),
+        }));
+        if (response.StatusCode != HttpStatusCode.Redirect)
+        {
+            throw new InvalidOperationException($"sign-in as {login} answered {response.StatusCode}");
+        }
+
+        return browser;
+    }
+
+    public static string AntiforgeryToken(string html) => AntiforgeryPattern().Match(html).Groups[1].Value;
+
+    [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
+    private static partial Regex AntiforgeryPattern();
+
+    public async ValueTask DisposeAsync()
+    {
+        await _factory.DisposeAsync();
+        await Engine.DisposeAsync();
+    }
+}
