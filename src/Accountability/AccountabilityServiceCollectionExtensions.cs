@@ -1,5 +1,7 @@
 using Accountability.Access;
+using Accountability.Calendar;
 using Accountability.Database;
+using Accountability.Workflows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
@@ -18,6 +20,8 @@ public static class AccountabilityServiceCollectionExtensions
         services.TryAddSingleton(TimeProvider.System);
         services.AddSingleton<AccessPolicy>();
         services.AddSingleton<MigrationRunner>();
+        services.Configure<WorkflowsOptions>(configuration.GetSection(WorkflowsOptions.Section));
+        services.AddSingleton<CalendarCatalog>();
 
         services.Scan(scan => scan
             .FromAssemblyOf<IUseCase>()

@@ -1,3 +1,4 @@
+using Accountability.Calendar;
 using Accountability.Organization;
 
 namespace Accountability.Tests.Workflows;
@@ -19,5 +20,16 @@ public sealed class WorkflowFilesTests
             Assert.Empty(problems);
             Assert.True(organization.Units.Count >= 30, file);
         }
+    }
+
+    [Fact]
+    public void EveryCalendar_LoadsWithoutProblems()
+    {
+        var problems = new List<InputProblem>();
+
+        var calendars = CalendarCatalog.Load(Path.Combine(RepositoryPaths.Workflows, "calendars"), problems);
+
+        Assert.Empty(problems);
+        Assert.Contains("cn", calendars.Keys);
     }
 }
