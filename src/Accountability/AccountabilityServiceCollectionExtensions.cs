@@ -1,4 +1,5 @@
 using Accountability.Access;
+using Accountability.Assignments;
 using Accountability.Calendar;
 using Accountability.Database;
 using Accountability.Workflows;
@@ -22,11 +23,14 @@ public static class AccountabilityServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.Configure<WorkflowsOptions>(configuration.GetSection(WorkflowsOptions.Section));
         services.AddSingleton<CalendarCatalog>();
+        services.TryAddSingleton<IAssignmentStartPolicy, DefaultAssignmentStartPolicy>();
 
         services.Scan(scan => scan
             .FromAssemblyOf<IUseCase>()
             .AddClasses(c => c.AssignableTo<IUseCase>(), publicOnly: true).AsSelf().WithSingletonLifetime()
-            .AddClasses(c => c.AssignableTo<IStore>(), publicOnly: true).AsSelf().WithSingletonLifetime());
+            .AddClasses(c => c.AssignableTo<IStore>(), publicOnly: true).AsSelf().WithSingletonLifetime()
+            .AddClasses(c => c.AssignableTo<Cycles.IPeriodicSweep>(), publicOnly: true).As<Cycles.IPeriodicSweep>().WithSingletonLifetime()
+            .AddClasses(c => c.AssignableTo<Cycles.IPeriodScorer>(), publicOnly: true).As<Cycles.IPeriodScorer>().WithSingletonLifetime());
 
         return services;
     }
