@@ -75,6 +75,38 @@ public sealed class FoundationWebTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SessionCookie_IssuedByOneNode_IsAcceptedByAnotherNodeOnTheSameDatabase()
+    {
+        var password = await _host.PasswordForAsync("huayu.operator");
+        var first = _host.Api();
+        var form = await first.GetAsync("/signin");
+        var antiforgery = Cookies(form);
+        var signIn = new HttpRequestMessage(HttpMethod.Post, "/signin")
+        {
+            Content = new FormUrlEncodedContent(new Dictionary<string, string>
+            {
+                ["Login"] = "huayu.operator", ["Password"] = password,
+                ["__RequestVerificationToken"] = WebHost.AntiforgeryToken(await form.Content.ReadAsStringAsync()),
+            }),
+        };
+        signIn.Headers.Add("Cookie", antiforgery);
+        var signedIn = await first.SendAsync(signIn);
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+
+        // The load balancer sends the next request to another node, which shares only the database.
+        await using var second = _host.SecondNode();
+        var home = new HttpRequestMessage(HttpMethod.Get, "/");
+        home.Headers.Add("Cookie", Cookies(signedIn));
+        var response = await second.Api().SendAsync(home);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("化雨镇", await response.Content.ReadAsStringAsync());
+    }
+
+    private static string Cookies(HttpResponseMessage response) =>
+        string.Join("; ", response.Headers.GetValues("Set-Cookie").Select(c => c.Split(';')[0]));
+
+    [Fact]
     public async Task SignInForm_WithAWrongPassword_SaysNotWhichHalfWasWrong()
     {
         await _host.PasswordForAsync("huayu.operator");

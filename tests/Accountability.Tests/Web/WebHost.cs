@@ -14,9 +14,12 @@ public sealed partial class WebHost : IAsyncDisposable
 {
     private readonly WebApplicationFactory<Program> _factory;
 
-    private WebHost(TestEngine engine)
+    private readonly bool _ownsEngine;
+
+    private WebHost(TestEngine engine, bool ownsEngine = true)
     {
         Engine = engine;
+        _ownsEngine = ownsEngine;
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseEnvironment("Testing");
@@ -33,6 +36,9 @@ public sealed partial class WebHost : IAsyncDisposable
         await OrganizationFixture.ImportSampleAsync(engine);
         return new WebHost(engine);
     }
+
+    /// <summary>A second server node on the same database (as behind a load balancer).</summary>
+    public WebHost SecondNode() => new(Engine, ownsEngine: false);
 
     /// <summary>A browser-like client: keeps cookies, does not follow redirects (tests look at them).</summary>
     public HttpClient Browser() => _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
@@ -63,10 +69,10 @@ public sealed partial class WebHost : IAsyncDisposable
     }
 
     /// <summary>Signs in through the real form (anti-forgery token and all) and returns the client holding the cookie.</summary>
-    public async Task<HttpClient> SignedInBrowserAsync(string login)
+    public async Task<HttpClient> SignedInBrowserAsync(string login, HttpClient? browser = null)
     {
         var password = await PasswordForAsync(login);
-        var browser = Browser();
+        browser ??= Browser();
         var form = await browser.GetStringAsync("/signin");
         var response = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
         {
@@ -88,6 +94,9 @@ public sealed partial class WebHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _factory.DisposeAsync();
-        await Engine.DisposeAsync();
+        if (_ownsEngine)
+        {
+            await Engine.DisposeAsync();
+        }
     }
 }
