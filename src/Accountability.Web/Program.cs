@@ -24,8 +24,8 @@ builder.Services.AddHostedService<SetupCodeAnnouncer>();
 
 var app = builder.Build();
 
-app.UseExceptionHandler();
-app.UseStatusCodePages();
+app.UseExceptionHandler("/Error");
+app.UseStatusCodePagesWithReExecute("/Error", "?code={0}");
 app.UseRequestLocalization();
 app.UseStaticFiles();
 app.UseRouting();

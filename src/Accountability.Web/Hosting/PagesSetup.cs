@@ -11,6 +11,7 @@ public static class PagesSetup
     public static IServiceCollection AddAccountabilityPages(this IServiceCollection services)
     {
         services.AddLocalization();
+        services.AddSingleton<Uploads.StagedUploads>();
         services.AddRazorPages(o =>
             {
                 o.Conventions.ConfigureFilter(new RefusalPageFilter());

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Mvc;
 namespace Accountability.Web.Hosting;
 
 /// <summary>
-/// The one place engine refusals become HTTP answers, so endpoints and pages carry no try/catch:
+/// The one place engine refusals become API answers, so endpoints carry no try/catch:
 /// a broken business rule or a stale write is 409, refused access 403 (404 where existence must not leak),
 /// rejected input 422 with every problem listed.
 /// </summary>
@@ -12,6 +12,12 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
+        // Pages fall through to the /Error page, which explains the refusal in the reader's language.
+        if (!httpContext.Request.Path.StartsWithSegments("/api"))
+        {
+            return false;
+        }
+
         var details = exception switch
         {
             BusinessRuleBrokenException e => Problem(StatusCodes.Status409Conflict, "A rule refused the action", e.Message,

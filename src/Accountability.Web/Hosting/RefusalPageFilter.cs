@@ -11,6 +11,8 @@ namespace Accountability.Web.Hosting;
 /// </summary>
 public sealed class RefusalPageFilter : IAsyncPageFilter
 {
+    public const string ProblemsKey = "accountability.problems";
+
     public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
 
     public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
@@ -28,9 +30,17 @@ public sealed class RefusalPageFilter : IAsyncPageFilter
             return;
         }
 
-        foreach (var message in messages)
+        if (executed.Exception is InputRejectedException rejected)
         {
-            page.ModelState.AddModelError("", message);
+            // The _Problems partial shows them as a table: file, sheet, row or line, field, reason.
+            context.HttpContext.Items[ProblemsKey] = rejected.Problems;
+        }
+        else
+        {
+            foreach (var message in messages)
+            {
+                page.ModelState.AddModelError("", message);
+            }
         }
 
         executed.ExceptionHandled = true;

@@ -47,7 +47,7 @@ public sealed class BrowserSession : IAsyncDisposable
             b.UseSetting("ConnectionStrings:Accountability", engine.Database.ConnectionString);
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(engine.Time));
         });
-        factory.UseKestrel(0);
+        factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
         var address = factory.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First()
             .Replace("[::]", "127.0.0.1").Replace("localhost", "127.0.0.1");
