@@ -12,8 +12,10 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
 {
     public async ValueTask<bool> TryHandleAsync(HttpContext httpContext, Exception exception, CancellationToken cancellationToken)
     {
-        // Pages fall through to the /Error page, which explains the refusal in the reader's language.
-        if (!httpContext.Request.Path.StartsWithSegments("/api"))
+        // Pages fall through to the /Error page, which explains the refusal in the reader's language. The request's
+        // path already points at /Error here; the original is on the feature.
+        var path = httpContext.Features.Get<IExceptionHandlerPathFeature>()?.Path ?? httpContext.Request.Path.Value;
+        if (path is null || !path.StartsWith("/api/", StringComparison.OrdinalIgnoreCase))
         {
             return false;
         }

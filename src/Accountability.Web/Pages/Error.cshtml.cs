@@ -31,6 +31,7 @@ public sealed class ErrorModel(IStringLocalizer<Text> text) : PageModel
             AccessDeniedException => (403, text["Denied"].Value, text["DeniedText"].Value),
             BusinessRuleBrokenException e => (409, text["Refused"].Value, e.Message),
             ConcurrencyConflictException e => (409, text["Refused"].Value, e.Message),
+            InputRejectedException e => (422, text["Refused"].Value, e.Message),
             null when code is 404 => (404, text["NotFound"].Value, text["NotFoundText"].Value),
             null when code is 403 => (403, text["Denied"].Value, text["DeniedText"].Value),
             null when code is >= 400 and < 500 => (code.Value, text["Error"].Value, text["ErrorText"].Value),
