@@ -26,6 +26,9 @@ public sealed class CyclesOptions
     public string ResolvedNodeName => NodeName ?? $"{Environment.MachineName}:{Environment.ProcessId}";
 }
 
+/// <summary>An attempt taken on a period's run: the fencing token the run's transaction must still hold to commit.</summary>
+public sealed record RunClaim(long RunId, int Attempt);
+
 public enum CloseMode
 {
     /// <summary>By the scheduler: only a period never published is closed; a published one is left alone.</summary>
@@ -134,50 +137,73 @@ public sealed partial class ClosePeriod(
     public async Task<CycleRunResult> RunAsync(CampaignCycles campaign, CycleDefinition cycle, Period period, CloseMode mode,
         AuditActor actor, CancellationToken cancellationToken = default)
     {
+        RunClaim? claim = null;
+        if (mode != CloseMode.DryRun)
+        {
+            var (claimed, refusal) = await ClaimAsync(campaign, cycle, period, onlyUnpublished: mode == CloseMode.Scheduled, cancellationToken);
+            if (refusal is not null)
+            {
+                return refusal;
+            }
+
+            claim = claimed;
+        }
+
+        return await CloseClaimedAsync(campaign, cycle, period, mode, actor, claim, cancellationToken);
+    }
+
+    /// <summary>Takes the next attempt of the period's run, in its own committed transaction: the attempt it takes must
+    /// be visible to every other node at once, whatever becomes of the run itself. Returns a refusal instead when the
+    /// period is already published (scheduled runs) or another node is closing it right now.</summary>
+    internal async Task<(RunClaim? Claim, CycleRunResult? Refusal)> ClaimAsync(CampaignCycles campaign, CycleDefinition cycle, Period period,
+        bool onlyUnpublished, CancellationToken cancellationToken)
+    {
+        var parameters = ClaimParameters(campaign, cycle, period, onlyUnpublished);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        (long Id, int Attempt)? claimed;
+        try
+        {
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            await connection.ExecuteAsync($"SET LOCAL lock_timeout = {(long)options.Value.ClaimWait.TotalMilliseconds}");
+            claimed = await connection.QuerySingleOrDefaultAsync<(long, int)?>(Claim, parameters);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            LogLeftToOtherNode(campaign.Code, cycle.Cycle, period.Key);
+            return (null, Empty(campaign, cycle, period, CycleRunOutcome.InProgressElsewhere, cycle.CloseOf(period), null, 0, 0,
+                "another node is closing this period"));
+        }
+
+        if (claimed is null)
+        {
+            var existing = await connection.QuerySingleAsync<(long Id, int Attempt, int Revision, string Summary)>(SelectRun, parameters);
+            return (null, Empty(campaign, cycle, period, CycleRunOutcome.AlreadyPublished, cycle.CloseOf(period), existing.Id, existing.Attempt,
+                existing.Revision, "already published"));
+        }
+
+        return (new RunClaim(claimed.Value.Id, claimed.Value.Attempt), null);
+    }
+
+    internal async Task<CycleRunResult> CloseClaimedAsync(CampaignCycles campaign, CycleDefinition cycle, Period period, CloseMode mode,
+        AuditActor actor, RunClaim? claim, CancellationToken cancellationToken)
+    {
         var node = options.Value.ResolvedNodeName;
         var now = time.GetUtcNow();
         var closeAt = cycle.CloseOf(period);
-        var claim = new
-        {
-            campaignId = campaign.Id, cycle = cycle.Cycle, period = period.Key, periodStart = period.Start, periodEnd = period.End,
-            closeAt, node, now, onlyUnpublished = mode == CloseMode.Scheduled,
-        };
         var scorer = PickScorer(campaign);
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        (long Id, int Attempt)? claimed = null;
-        if (mode != CloseMode.DryRun)
-        {
-            // The claim commits on its own: the attempt it takes must be visible to every other node at once, whatever
-            // becomes of the run itself.
-            try
-            {
-                await using var claimTransaction = await connection.BeginTransactionAsync(cancellationToken);
-                await connection.ExecuteAsync($"SET LOCAL lock_timeout = {(long)options.Value.ClaimWait.TotalMilliseconds}");
-                claimed = await connection.QuerySingleOrDefaultAsync<(long, int)?>(Claim, claim);
-                await claimTransaction.CommitAsync(cancellationToken);
-            }
-            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
-            {
-                LogLeftToOtherNode(campaign.Code, cycle.Cycle, period.Key);
-                return Empty(campaign, cycle, period, CycleRunOutcome.InProgressElsewhere, closeAt, null, 0, 0, "another node is closing this period");
-            }
-
-            if (claimed is null)
-            {
-                var existing = await connection.QuerySingleAsync<(long Id, int Attempt, int Revision, string Summary)>(SelectRun, claim);
-                return Empty(campaign, cycle, period, CycleRunOutcome.AlreadyPublished, closeAt, existing.Id, existing.Attempt, existing.Revision,
-                    "already published");
-            }
-        }
-
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         if (mode == CloseMode.DryRun)
         {
-            claimed = await connection.QuerySingleAsync<(long, int)>(Claim, claim);
+            // The dry run claims inside its own transaction, which it rolls back: the run id exists for the scorer, and
+            // nothing of it survives.
+            var inside = await connection.QuerySingleAsync<(long, int)>(Claim, ClaimParameters(campaign, cycle, period, onlyUnpublished: false));
+            claim = new RunClaim(inside.Item1, inside.Item2);
         }
 
-        var (runId, attempt) = claimed!.Value;
+        var (runId, attempt) = claim!;
         var current = await connection.QuerySingleAsync<(int Attempt, int Revision)>(LockRun, new { id = runId });
         if (current.Attempt != attempt)
         {
@@ -218,7 +244,7 @@ public sealed partial class ClosePeriod(
         var ranked = (await connection.QueryAsync<long>(SelectRankedUnits, new { snapshotId })).ToList();
         var published = await NoticePublisher.PublishAsync(connection, campaign.Id, scoring.DocumentIds, ranked,
             notices.Value.Destinations, now);
-        var documents = await DescribeAsync(connection, scoring.DocumentIds, now);
+        var documents = await DescribeAsync(connection, scoring.DocumentIds);
         await PauseAsync(cancellationToken);
 
         // 5. The run record, fenced by the attempt: it commits only if no other node has claimed the period since.
@@ -256,6 +282,12 @@ public sealed partial class ClosePeriod(
             revision.Value, closeAt, documents, chased, published.Notifications, published.OutboxMessages, scoring.ConsequenceCount, scoring.Summary);
     }
 
+    private object ClaimParameters(CampaignCycles campaign, CycleDefinition cycle, Period period, bool onlyUnpublished) => new
+    {
+        campaignId = campaign.Id, cycle = cycle.Cycle, period = period.Key, periodStart = period.Start, periodEnd = period.End,
+        closeAt = cycle.CloseOf(period), node = options.Value.ResolvedNodeName, now = time.GetUtcNow(), onlyUnpublished,
+    };
+
     private IPeriodScorer PickScorer(CampaignCycles campaign)
     {
         var candidates = scorers.Where(s => s.Handles(campaign.RulebookCode)).ToList();
@@ -272,18 +304,18 @@ public sealed partial class ClosePeriod(
 
     private const string SelectIssued = """
         SELECT id AS Id, natural_key AS NaturalKey, version AS Version, kind AS Kind, title AS Title, recipient_unit_id AS RecipientUnitId,
-               issued_at AS IssuedAt
+               xmin::text::bigint = txid_current() % 4294967296 AS IssuedNow
         FROM document WHERE id = ANY(@ids) ORDER BY id
         """;
 
-    private static async Task<List<IssuedDocument>> DescribeAsync(NpgsqlConnection connection, IReadOnlyList<long> ids, DateTimeOffset now)
+    /// <summary>What the scorer's documents are to this run: issued by its own transaction (the row's xmin is this
+    /// transaction) or an unchanged earlier version it pointed back to.</summary>
+    private static async Task<List<IssuedDocument>> DescribeAsync(NpgsqlConnection connection, IReadOnlyList<long> ids)
     {
-        var rows = await connection.QueryAsync<(long Id, string NaturalKey, int Version, string Kind, string Title, long? RecipientUnitId, DateTimeOffset IssuedAt)>(
+        var rows = await connection.QueryAsync<(long Id, string NaturalKey, int Version, string Kind, string Title, long? RecipientUnitId, bool IssuedNow)>(
             SelectIssued, new { ids = ids.ToArray() });
-        // PostgreSQL keeps microseconds: a document issued by this run carries this run's now, so truncated.
-        var issuedNow = new DateTimeOffset(now.UtcTicks - now.UtcTicks % 10, TimeSpan.Zero);
         return rows.Select(r => new IssuedDocument(r.Id, r.NaturalKey, r.Version,
-            r.IssuedAt != issuedNow ? DocumentIssue.Unchanged : r.Version > 1 ? DocumentIssue.Corrected : DocumentIssue.Issued,
+            !r.IssuedNow ? DocumentIssue.Unchanged : r.Version > 1 ? DocumentIssue.Corrected : DocumentIssue.Issued,
             r.Kind, r.Title, r.RecipientUnitId)).ToList();
     }
 

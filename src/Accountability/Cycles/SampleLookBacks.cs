@@ -63,13 +63,13 @@ public sealed class SampleLookBacks(NpgsqlDataSource dataSource, TimeProvider ti
             INSERT INTO look_back_sample (assignment_id, closed_at, campaign_id, sampled_at, reason, selected, due_at)
             SELECT d.id, d.closed_at, d.campaign_id, @now, d.reason, d.selected, CASE WHEN d.selected THEN @due END
             FROM decided d
-            RETURNING assignment_id
+        ), timers AS (
+            UPDATE assignment a SET next_timer_kind = 'look_back_due', next_timer_at = @due, updated_at = @now
+            FROM decided d
+            WHERE a.id = d.id AND d.selected
         )
-        UPDATE assignment a SET next_timer_kind = 'look_back_due', next_timer_at = @due, updated_at = @now
+        SELECT d.id AS AssignmentId, d.campaign_id AS CampaignId, d.unit_id AS UnitId, d.reason AS Reason, d.selected AS Selected
         FROM decided d
-        WHERE a.id = d.id AND d.selected AND EXISTS (SELECT 1 FROM recorded r WHERE r.assignment_id = d.id)
-        RETURNING a.id AS AssignmentId, a.campaign_id AS CampaignId, a.unit_id AS UnitId, d.reason AS Reason,
-                  (SELECT count(*) FROM decided)::int AS Considered
         """;
 
     public async Task<LookBackSampling> RunAsync(CancellationToken cancellationToken = default)
@@ -79,22 +79,18 @@ public sealed class SampleLookBacks(NpgsqlDataSource dataSource, TimeProvider ti
         var due = now + o.DueAfter;
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var picked = (await connection.QueryAsync<(long AssignmentId, long CampaignId, long UnitId, string Reason, int Considered)>(
+        var considered = (await connection.QueryAsync<(long AssignmentId, long CampaignId, long UnitId, string Reason, bool Selected)>(
             new CommandDefinition(Sample, new
             {
                 closedBefore = now - o.AfterClose, batch = o.BatchSize, riskClasses = o.RiskDisposalClasses.ToArray(), seed = o.Seed,
                 randomPpm = (long)Math.Round(o.RandomPercent * 10_000), now, due,
             }, cancellationToken: cancellationToken))).ToList();
-        var considered = picked.Count > 0 ? picked[0].Considered : await CountConsideredAsync(connection, now);
+        var picked = considered.Where(c => c.Selected).ToList();
 
         await AuditLog.AppendAsync(connection, picked.Select(p => AuditEntry.Create("look_back.sampled", AuditActor.Cycle, now,
             new { reason = p.Reason, due }, p.UnitId, p.CampaignId, p.AssignmentId)), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
-        return new LookBackSampling(considered, picked.Count, picked.Count(p => p.Reason == "risk"),
+        return new LookBackSampling(considered.Count, picked.Count, picked.Count(p => p.Reason == "risk"),
             picked.Count(p => p.Reason == "relapse_history"), picked.Count(p => p.Reason == "random"));
     }
-
-    // When nothing was picked the UPDATE returns no row to carry the count; what this pass recorded says it.
-    private static Task<int> CountConsideredAsync(NpgsqlConnection connection, DateTimeOffset now) =>
-        connection.ExecuteScalarAsync<int>("SELECT count(*)::int FROM look_back_sample WHERE sampled_at = @now", new { now });
 }
