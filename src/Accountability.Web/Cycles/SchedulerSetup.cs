@@ -39,6 +39,9 @@ public sealed class SchedulerOptions
     /// <summary>How late a trigger may fire before it counts as misfired (and then fires once, at once).</summary>
     public TimeSpan MisfireThreshold { get; set; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>A node waiting longer than this for one of Quartz's row locks logs a warning.</summary>
+    public TimeSpan LockWaitWarning { get; set; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How long the scheduler loop sleeps when nothing is due (it wakes earlier for a trigger).</summary>
     public TimeSpan IdleWaitTime { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -83,7 +86,11 @@ public static class SchedulerSetup
                     c.CheckinInterval = options.CheckinInterval;
                     c.CheckinMisfireThreshold = options.CheckinMisfireThreshold;
                 });
-                store.ConfigureStore(s => s.MisfireThreshold = options.MisfireThreshold);
+                store.ConfigureStore(s =>
+                {
+                    s.MisfireThreshold = options.MisfireThreshold;
+                    s.LockWaitWarningThreshold = options.LockWaitWarning;
+                });
             });
 
             q.AddJob<SweepJob>(j => j.WithIdentity(SweepJob.Key).StoreDurably().RequestRecovery());
