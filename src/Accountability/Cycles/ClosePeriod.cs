@@ -41,6 +41,8 @@ public enum CloseMode
     DryRun,
 }
 
+/// <summary>Serialised by name: API clients read "Published", not 0.</summary>
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<CycleRunOutcome>))]
 public enum CycleRunOutcome
 {
     Published,

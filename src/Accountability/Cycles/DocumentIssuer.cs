@@ -19,6 +19,7 @@ public sealed record DocumentDraft(
     long? RecipientUnitId = null,
     string? Number = null);
 
+[System.Text.Json.Serialization.JsonConverter(typeof(System.Text.Json.Serialization.JsonStringEnumConverter<DocumentIssue>))]
 public enum DocumentIssue
 {
     /// <summary>First version of the natural key.</summary>
