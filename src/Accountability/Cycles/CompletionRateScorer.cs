@@ -18,7 +18,7 @@ public sealed class CompletionRateScorer : IPeriodScorer
 {
     private static readonly string[] ClosedStates = ["closed", "closed_long_term", "closed_unfounded"];
 
-    private const string SelectCampaign = "SELECT code, name, headquarters_unit_id FROM campaign WHERE id = @CampaignId";
+    private const string SelectCampaign = "SELECT code, name, headquarters_unit_id, time_zone FROM campaign WHERE id = @CampaignId";
 
     private const string SelectSnapshot = """
         SELECT id FROM period_snapshot WHERE campaign_id = @CampaignId AND cycle = @Cycle AND period = @Period
@@ -46,7 +46,7 @@ public sealed class CompletionRateScorer : IPeriodScorer
 
     public async Task<PeriodScoringResult> ScoreAsync(NpgsqlConnection connection, PeriodContext context, CancellationToken cancellationToken)
     {
-        var campaign = await connection.QuerySingleAsync<(string Code, string Name, long? HeadquartersUnitId)>(SelectCampaign, new { context.CampaignId });
+        var campaign = await connection.QuerySingleAsync<(string Code, string Name, long? HeadquartersUnitId, string TimeZone)>(SelectCampaign, new { context.CampaignId });
         var snapshotId = await connection.ExecuteScalarAsync<long?>(SelectSnapshot, new { context.CampaignId, context.Cycle, context.Period })
                          ?? throw new InvalidOperationException($"No snapshot was frozen for {context.Cycle} {context.Period}.");
         var figures = (await connection.QueryAsync<UnitFigures>(new CommandDefinition(SelectUnitFigures,
@@ -60,7 +60,9 @@ public sealed class CompletionRateScorer : IPeriodScorer
 
         var label = CycleDefinition.Label(context.Period);
         var title = $"关于{label}{campaign.Name}各单位任务完成情况排名的通报";
-        var data = new BulletinData(campaign.Code, campaign.Name, context.Cycle, context.Period, label, context.Cutoff, "completion_rate", categories);
+        var zone = CadenceReader.FindZone(campaign.TimeZone) ?? TimeZoneInfo.Utc;
+        var cutoffLocal = TimeZoneInfo.ConvertTime(context.Cutoff, zone).ToString("yyyy年M月d日 HH:mm", CultureInfo.InvariantCulture);
+        var data = new BulletinData(campaign.Code, campaign.Name, context.Cycle, context.Period, label, context.Cutoff, cutoffLocal, "completion_rate", categories);
         var draft = new DocumentDraft(context.CampaignId, "ranking_bulletin", context.Period,
             $"campaign:{context.CampaignId}:ranking_bulletin:{context.Cycle}:{context.Period}", title,
             Render(title, data), JsonSerializer.Serialize(data, Json), campaign.HeadquartersUnitId);
@@ -112,7 +114,7 @@ public sealed class CompletionRateScorer : IPeriodScorer
         html.Append("<article class=\"bulletin ranking-bulletin\">\n<h1>").Append(WebUtility.HtmlEncode(title)).Append("</h1>\n");
         html.Append("<p>根据").Append(WebUtility.HtmlEncode(data.CampaignName)).Append("工作安排，现将")
             .Append(WebUtility.HtmlEncode(data.PeriodLabel)).Append("各单位任务完成情况排名通报如下（数据截至")
-            .Append(data.Cutoff.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)).Append("，按完成率排名；完成率相同者并列）。</p>\n");
+            .Append(data.CutoffLocal).Append("，按完成率排名；完成率相同者并列）。</p>\n");
         foreach (var category in data.Categories)
         {
             html.Append("<h2>").Append(WebUtility.HtmlEncode(category.Name)).Append("</h2>\n<table>\n")
@@ -145,5 +147,5 @@ public sealed class CompletionRateScorer : IPeriodScorer
     public sealed record RankedCategory(string Category, string Name, IReadOnlyList<RankedRow> Rows);
 
     public sealed record BulletinData(string Campaign, string CampaignName, string Cycle, string Period, string PeriodLabel,
-        DateTimeOffset Cutoff, string Method, IReadOnlyList<RankedCategory> Categories);
+        DateTimeOffset Cutoff, string CutoffLocal, string Method, IReadOnlyList<RankedCategory> Categories);
 }

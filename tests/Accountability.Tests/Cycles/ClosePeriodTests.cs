@@ -50,6 +50,8 @@ public sealed class ClosePeriodTests : IAsyncLifetime
         await using var connection = await _engine.Database.DataSource.OpenConnectionAsync();
         var html = await connection.ExecuteScalarAsync<string>("SELECT html FROM document WHERE id = @Id", new { bulletin.Id });
         Assert.Contains("2017年10月", html);
+        // The cut-off reads in the campaign's time, as the county office writes it.
+        Assert.Contains("数据截至2017年11月1日 09:00", html);
         // 化雨镇 and 羊山镇 both closed 3 of 4: tied first; the parks are ranked in their own table.
         Assert.Contains("<td>1（并列）</td><td>化雨镇</td>", html);
         Assert.Contains("<td>1（并列）</td><td>羊山镇</td>", html);

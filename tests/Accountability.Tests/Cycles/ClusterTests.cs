@@ -83,6 +83,9 @@ public sealed class ClusterTests(ITestOutputHelper output)
         Assert.Equal(0, duplicates.Total);
         Assert.Equal(runs.Count, await connection.ExecuteScalarAsync<int>(
             "SELECT count(DISTINCT period) FROM document WHERE campaign_id = @campaign AND kind = 'ranking_bulletin'", new { campaign }));
+        // The minute sweep ran on the cluster too: the outbox relay tried the (unreachable) webhook and scheduled retries.
+        Assert.True(await connection.ExecuteScalarAsync<int>(
+            "SELECT count(*) FROM outbox_message WHERE attempts > 0 AND last_error IS NOT NULL AND delivered_at IS NULL") > 0);
     }
 
     [Fact]
