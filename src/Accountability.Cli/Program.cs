@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Accountability.Cli.Access;
 using Accountability.Cli.Audit;
+using Accountability.Cli.Cycles;
 using Accountability.Cli.Database;
 using Accountability.Cli.Organization;
 
@@ -22,6 +23,7 @@ public static class Program
         }
 
         root.Subcommands.Add(AuditCommands.Create());
+        root.Subcommands.Add(CycleCommands.Create());
         return root;
     }
 }

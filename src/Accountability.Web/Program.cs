@@ -1,7 +1,9 @@
 using Accountability;
 using Accountability.Database;
 using Accountability.Web.Access;
+using Accountability.Web.Cycles;
 using Accountability.Web.Hosting;
+using Accountability.Web.Notices;
 using Accountability.Web.Organization;
 using Scalar.AspNetCore;
 
@@ -12,6 +14,7 @@ using var startupLogs = LoggerFactory.Create(logging => logging.AddConfiguration
 var database = await AccountabilityDatabase.OpenAsync(builder.Configuration, startupLogs);
 
 builder.Services.AddAccountability(builder.Configuration, database);
+builder.Services.AddAccountabilityScheduler(builder.Configuration, database);
 builder.Services.AddAccountabilityAccess();
 builder.Services.AddAccountabilityPages();
 // Chinese text is written as is, not as &#x...; entities: pages stay small and their source readable.
@@ -39,6 +42,8 @@ app.MapOpenApi();
 app.MapScalarApiReference("/api/docs");
 app.MapAccessApi();
 app.MapOrganizationApi();
+app.MapCyclesApi();
+app.MapNoticesApi();
 app.MapRazorPages();
 
 app.Run();

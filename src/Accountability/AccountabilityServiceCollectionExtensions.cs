@@ -2,6 +2,7 @@ using Accountability.Access;
 using Accountability.Assignments;
 using Accountability.Calendar;
 using Accountability.Database;
+using Accountability.Notices;
 using Accountability.Workflows;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -24,6 +25,7 @@ public static class AccountabilityServiceCollectionExtensions
         services.Configure<WorkflowsOptions>(configuration.GetSection(WorkflowsOptions.Section));
         services.AddSingleton<CalendarCatalog>();
         services.TryAddSingleton<IAssignmentStartPolicy, DefaultAssignmentStartPolicy>();
+        services.AddAccountabilityCyclesAndNotices(configuration);
 
         services.Scan(scan => scan
             .FromAssemblyOf<IUseCase>()

@@ -24,6 +24,8 @@ public sealed partial class WebHost : IAsyncDisposable
         {
             b.UseEnvironment("Testing");
             b.UseSetting("ConnectionStrings:Accountability", engine.Database.ConnectionString);
+            // These tests drive the engine's fake clock by hand; the scheduler is tested with real server processes.
+            b.UseSetting("Scheduler:Enabled", "false");
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(engine.Time));
         });
     }
