@@ -45,6 +45,8 @@ public sealed class BrowserSession : IAsyncDisposable
         {
             b.UseEnvironment("Testing");
             b.UseSetting("ConnectionStrings:Accountability", engine.Database.ConnectionString);
+            // The test moves its fake clock by hand; a live scheduler would race it.
+            b.UseSetting("Scheduler:Enabled", "false");
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(engine.Time));
         });
         factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
