@@ -3,6 +3,7 @@ using Accountability.Cli.Access;
 using Accountability.Cli.Audit;
 using Accountability.Cli.Database;
 using Accountability.Cli.Organization;
+using Accountability.Cli.Plans;
 
 namespace Accountability.Cli;
 
@@ -22,6 +23,7 @@ public static class Program
         }
 
         root.Subcommands.Add(AuditCommands.Create());
+        root.Subcommands.Add(PlanCommands.Create());
         return root;
     }
 }

@@ -31,6 +31,11 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
     ILogger<ImportPlan> logger) : IUseCase
 {
     private const int ProgressEvery = 20_000;
+
+    /// <summary>A million-row COPY or set-based update takes the server well beyond Npgsql's 30-second default.</summary>
+    public static readonly TimeSpan BulkTimeout = TimeSpan.FromMinutes(30);
+
+    private const int BulkTimeoutSeconds = 1800;
     private const string FinalStates = "('closed', 'closed_long_term', 'closed_unfounded', 'cancelled')";
 
     // Two imports of one campaign at once would each diff against a state the other is changing.
@@ -301,7 +306,8 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
             {
                 await CopyObligationsAsync(connection, tasks.Existing, ledger.Existing, null, cancellationToken);
                 var c = await connection.QuerySingleAsync<(long Added, long Updated, long Cancelled, long KeptClosed, long Compared)>(
-                    CountChanges, new { campaign = stored.Id, tasks = compiled.Tasks is not null, ledger = compiled.Ledger is not null }, transaction);
+                    CountChanges, new { campaign = stored.Id, tasks = compiled.Tasks is not null, ledger = compiled.Ledger is not null }, transaction,
+                    BulkTimeoutSeconds);
                 counts = new AssignmentChanges(freshObligations + c.Added, c.Updated, c.Cancelled, c.KeptClosed,
                     c.Compared - c.Added - c.Updated);
             }
@@ -340,7 +346,7 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
             var existingTasks = tasks.Existing.Select(e => (e.Compiled, Id: taskIds[e.Compiled.Number])).ToList();
             var existingLedger = ledger.Existing.Select(e => (e.Compiled, Id: ledgerIds[e.Compiled.Number])).ToList();
             var compared = await CopyObligationsAsync(connection, existingTasks, existingLedger, Advance, cancellationToken);
-            await connection.ExecuteAsync("ANALYZE plan_obligation", transaction: transaction);
+            await connection.ExecuteAsync("ANALYZE plan_obligation", transaction: transaction, commandTimeout: BulkTimeoutSeconds);
             var parameters = new
             {
                 campaign = campaignId, version, now, calendarVersion = compiled.CalendarVersion, workflowCode = start.WorkflowCode,
@@ -350,10 +356,10 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
             var kept = await connection.ExecuteScalarAsync<long>($"""
                 SELECT count(*) FROM assignment a WHERE a.campaign_id = @campaign AND a.state IN {FinalStates}
                   AND a.state <> 'cancelled' AND {InScope} AND NOT EXISTS (SELECT 1 FROM plan_obligation d WHERE {Matches})
-                """, parameters, transaction);
-            var inserted = await connection.ExecuteAsync(InsertMissing, parameters, transaction);
-            var updated = await connection.ExecuteAsync(UpdateChanged, parameters, transaction);
-            var cancelled = await connection.ExecuteAsync(CancelMissing, parameters, transaction);
+                """, parameters, transaction, BulkTimeoutSeconds);
+            var inserted = await connection.ExecuteAsync(InsertMissing, parameters, transaction, BulkTimeoutSeconds);
+            var updated = await connection.ExecuteAsync(UpdateChanged, parameters, transaction, BulkTimeoutSeconds);
+            var cancelled = await connection.ExecuteAsync(CancelMissing, parameters, transaction, BulkTimeoutSeconds);
             changes = new AssignmentChanges(added + inserted, updated, cancelled, kept, compared - inserted - updated);
         }
 
@@ -649,6 +655,7 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         var rows = 0L;
         var start = scope.Start;
         await using var copy = await scope.Connection.BeginBinaryImportAsync(CopyAssignments, ct);
+        copy.Timeout = BulkTimeout;
         foreach (var (task, _) in tasks)
         {
             var taskId = taskIds[task.Number];
@@ -713,6 +720,7 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         var rows = 0L;
         await using (var copy = await connection.BeginBinaryImportAsync(CopyObligationTemp, ct))
         {
+            copy.Timeout = BulkTimeout;
             foreach (var (task, id) in tasks)
             {
                 foreach (var obligation in CompiledPlan.Obligations(task))

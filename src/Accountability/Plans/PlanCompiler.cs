@@ -491,7 +491,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
         if (offDays.Count > 0)
         {
             problems.Add(origin.Warning("deadline",
-                $"{offDays.Count} of the {adjusted.Count} dates of '{text}' are not working days ({string.Join(", ", offDays.Take(4).Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)))}{(offDays.Count > 4 ? ", ..." : "")})"));
+                $"{offDays.Count} of the {adjusted.Count} dates of '{text}' {(offDays.Count == 1 ? "is not a working day" : "are not working days")} ({string.Join(", ", offDays.Take(4).Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)))}{(offDays.Count > 4 ? ", ..." : "")})"));
         }
 
         var uncovered = adjusted.Where(d => !calendar.Covers(d)).Select(d => d.Year).Distinct().ToList();
