@@ -267,7 +267,9 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         var file = PlanFileReader.Read(fileName, request.Bytes, problems);
         var definition = compilation.Definition;
         var code = file is null ? null : CampaignCode(file, request.CampaignCode, problems);
-        if (file is null || code is null || problems.Any(p => !p.IsWarning))
+        // Shape problems do not stop here: the checks against the organisation and the calendar run on what could be
+        // read, so the planner gets every error of the file in one answer.
+        if (file is null || code is null)
         {
             throw new InputRejectedException(problems);
         }
