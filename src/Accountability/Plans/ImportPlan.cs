@@ -242,7 +242,7 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
                  FROM ledger_item l WHERE l.id = a.ledger_item_id AND l.cancelled_version = @version),
                 format('第 %s 版行动方案不再向本单位交办此项 (no longer assigned to this unit in plan version %s)', @version, @version)),
             next_timer_at = NULL, next_timer_kind = NULL, row_version = a.row_version + 1, updated_at = @now
-        WHERE a.campaign_id = @campaign AND a.state NOT IN {FinalStates} AND {InScope}
+        WHERE a.campaign_id = @campaign AND a.state NOT IN {FinalStates} AND {InScope} AND a.plan_version < @version
           AND NOT EXISTS (SELECT 1 FROM plan_obligation d WHERE {Matches})
         """;
 
