@@ -84,7 +84,7 @@ public sealed class PlanStore(NpgsqlDataSource dataSource) : IStore
     private const string SelectUnitRefs = "SELECT id, code, name FROM unit WHERE id = ANY(@ids)";
 
     private sealed record CampaignRow(long Id, string Code, string Name, string? DocumentNumber, long? HqId, string? HqCode,
-        string? HqName, DateTime StartsOn, DateTime EndsOn, string TimeZone, string CalendarCode, string WorkflowCode,
+        string? HqName, DateOnly StartsOn, DateOnly EndsOn, string TimeZone, string CalendarCode, string WorkflowCode,
         string? RulebookCode, int? PublicNoticeDays, string Cadence, int CurrentPlanVersion, int Tasks, int LedgerItems,
         long OpenAssignments, long ClosedAssignments, long CancelledAssignments);
 
@@ -153,8 +153,7 @@ public sealed class PlanStore(NpgsqlDataSource dataSource) : IStore
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var rows = await connection.QueryAsync<CampaignRow>(SelectCampaigns, new { code });
         return rows.Select(r => new CampaignView(r.Id, r.Code, r.Name, r.DocumentNumber,
-            r.HqId is { } hq ? new UnitRef(hq, r.HqCode!, r.HqName!) : null, DateOnly.FromDateTime(r.StartsOn),
-            DateOnly.FromDateTime(r.EndsOn), r.TimeZone, r.CalendarCode, r.WorkflowCode, r.RulebookCode, r.PublicNoticeDays,
+            r.HqId is { } hq ? new UnitRef(hq, r.HqCode!, r.HqName!) : null, r.StartsOn, r.EndsOn, r.TimeZone, r.CalendarCode, r.WorkflowCode, r.RulebookCode, r.PublicNoticeDays,
             Cadence.FromJson(r.Cadence), r.CurrentPlanVersion, r.Tasks, r.LedgerItems, r.OpenAssignments, r.ClosedAssignments,
             r.CancelledAssignments)).ToList();
     }
