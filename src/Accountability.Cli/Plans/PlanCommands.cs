@@ -127,15 +127,16 @@ public static class PlanCommands
             AnsiConsole.MarkupLineInterpolated($"  campaign  [yellow]~[/] {change}");
         }
 
-        Section("task", diff.TasksAdded, diff.TasksChanged, diff.TasksCancelled, diff.TasksUnchanged);
-        Section("ledger", diff.LedgerAdded, diff.LedgerChanged, diff.LedgerCancelled, diff.LedgerUnchanged);
+        // A new campaign adds everything: the counts say it; item lists are for amendments.
+        Section("task", diff.NewCampaign ? [] : diff.TasksAdded, diff.TasksChanged, diff.TasksCancelled, diff.TasksUnchanged, diff.TasksAdded.Count);
+        Section("ledger item", diff.NewCampaign ? [] : diff.LedgerAdded, diff.LedgerChanged, diff.LedgerCancelled, diff.LedgerUnchanged, diff.LedgerAdded.Count);
         var a = diff.Assignments;
         AnsiConsole.MarkupLineInterpolated(
             $"Assignments: [green]+{a.Added:N0} issued[/], [yellow]~{a.Updated:N0} updated[/], [red]-{a.Cancelled:N0} cancelled[/], {a.KeptClosed:N0} closed kept with their history, {a.Unchanged:N0} unchanged.");
     }
 
     private static void Section(string what, IReadOnlyList<PlanItemChange> added, IReadOnlyList<PlanItemChange> changed,
-        IReadOnlyList<PlanItemChange> cancelled, int unchanged)
+        IReadOnlyList<PlanItemChange> cancelled, int unchanged, int addedCount)
     {
         const int shown = 30;
         foreach (var item in added.Take(shown))
@@ -159,9 +160,9 @@ public static class PlanCommands
             AnsiConsole.MarkupLineInterpolated($"  ... and {hidden} more");
         }
 
-        if (added.Count + changed.Count + cancelled.Count + unchanged > 0)
+        if (addedCount + changed.Count + cancelled.Count + unchanged > 0)
         {
-            AnsiConsole.MarkupLineInterpolated($"  {what}s: {added.Count} added, {changed.Count} changed, {cancelled.Count} cancelled, {unchanged} unchanged");
+            AnsiConsole.MarkupLineInterpolated($"  {what}s: {addedCount} added, {changed.Count} changed, {cancelled.Count} cancelled, {unchanged} unchanged");
         }
     }
 }
