@@ -180,3 +180,29 @@ public sealed class PlanCompilationDefinitionTests
         Assert.True(problem.Line > 40);
     }
 }
+
+/// <summary>A host refuses to start with a malformed compilation definition.</summary>
+public sealed class PlanCompilationCheckTests
+{
+    [Fact]
+    public async Task Start_WithABrokenDefinition_FailsNamingTheFileLineAndField()
+    {
+        var directory = Directory.CreateTempSubdirectory();
+        try
+        {
+            var path = Path.Combine(directory.FullName, PlanCompilationCatalog.FileName);
+            await File.WriteAllTextAsync(path, "compilation: plan-compilation\nversion: 1\ntask_assignments:\n  - { from: lead, role: boss }\n");
+            var check = new PlanCompilationCheck(new PlanCompilationCatalog(path),
+                Microsoft.Extensions.Logging.Abstractions.NullLogger<PlanCompilationCheck>.Instance);
+
+            var error = await Assert.ThrowsAsync<InputRejectedException>(() => check.StartAsync(CancellationToken.None));
+
+            var problem = Assert.Single(error.Problems);
+            Assert.Equal(("compilation/plan-compilation.yaml", 4, "task_assignments[0].role"), (problem.File, problem.Line, problem.Field));
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
+}
