@@ -85,7 +85,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
         }
 
         var zoneId = section?.TimeZone ?? stored?.TimeZone ?? DefaultTimeZone;
-        if (!TimeZoneInfo.TryFindSystemTimeZoneById(zoneId, out var zone))
+        if (!TryFindZone(zoneId, out var zone))
         {
             Error("time_zone", $"'{zoneId}' is not a time zone (an IANA name such as Asia/Shanghai)");
         }
@@ -536,6 +536,20 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
     {
         var midnight = day.AddDays(1).ToDateTime(TimeOnly.MinValue);
         return new DateTimeOffset(midnight, zone.GetUtcOffset(midnight)).ToUniversalTime();
+    }
+
+    private static bool TryFindZone(string id, out TimeZoneInfo? zone)
+    {
+        try
+        {
+            return TimeZoneInfo.TryFindSystemTimeZoneById(id, out zone);
+        }
+        catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or System.Security.SecurityException)
+        {
+            // An id such as "../x" reaches the zone files; whatever the platform says, it is not a zone.
+            zone = null;
+            return false;
+        }
     }
 
     private static string Describe(CalendarDay day) => day.Kind switch
