@@ -216,4 +216,32 @@ public sealed class PlanCompilationTests : IAsyncLifetime
         Assert.Empty(outcome.Diff.LedgerCancelled);
         Assert.Equal(50, await PlanFixture.CountAsync(_engine, "SELECT count(*) FROM ledger_item WHERE cancelled_version IS NULL"));
     }
+
+    [Fact]
+    public async Task Import_ALeadColumnNamingSeveralUnits_WarnsAndLetsTheFirstLead()
+    {
+        var outcome = await PlanFixture.ImportAsync(_engine, PlanFixture.Yaml(PlanFixture.Plan("""
+              - { number: "1", title: 联合执法, lead: 县环保局、县公安局, deadline: 2017年11月30日前 }
+            """)));
+
+        Assert.Contains(outcome.Warnings, w => w.Field == "tasks[0].lead" && w.Reason.Contains("the first, 县环境保护局, leads"));
+        Assert.Equal([("jx-env", "lead"), ("jx-police", "responsible")], (await AssignmentsAsync("1")).Select(r => (r.Unit, r.Role)));
+    }
+
+    [Fact]
+    public async Task Import_ReportsProgressUpToEveryAssignment()
+    {
+        var reports = new List<PlanProgress>();
+
+        var outcome = await _engine.Get<ImportPlan>().RunAsync(null, PlanFixture.Sample(PlanFixture.AutumnWinter), new Collect(reports));
+
+        var last = reports.Last(r => r.Stage == "assignments");
+        Assert.Equal((outcome.Assignments, outcome.Assignments), (last.Done, last.Total));
+        Assert.Equal(["read", "check", "tasks", "assignments"], reports.Select(r => r.Stage).Distinct());
+    }
+
+    private sealed class Collect(List<PlanProgress> reports) : IProgress<PlanProgress>
+    {
+        public void Report(PlanProgress value) => reports.Add(value);
+    }
 }
