@@ -370,8 +370,17 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         {
             file = fileName, sha256, campaign = code, version,
             compilation = $"{definition.Code} v{definition.Version}", calendar = compiled.CalendarVersion,
-            tasks = new { added = tasks.Added.Count, changed = tasks.Changed.Count, cancelled = tasks.Cancelled.Count, unchanged = tasks.Unchanged },
-            ledger = new { added = ledger.Added.Count, changed = ledger.Changed.Count, cancelled = ledger.Cancelled.Count, unchanged = ledger.Unchanged },
+            tasks = new
+            {
+                added = tasks.Added.Count, changed = tasks.Changed.Count, cancelled = tasks.Cancelled.Count, unchanged = tasks.Unchanged,
+                // Which tasks a version changed or removed is evidence later (who was relieved of what, and when).
+                changedNumbers = tasks.Changed.Select(t => t.Number), cancelledNumbers = tasks.Cancelled.Select(t => t.Number),
+            },
+            ledger = new
+            {
+                added = ledger.Added.Count, changed = ledger.Changed.Count, cancelled = ledger.Cancelled.Count, unchanged = ledger.Unchanged,
+                changedNumbers = ledger.Changed.Select(t => t.Number), cancelledNumbers = ledger.Cancelled.Select(t => t.Number),
+            },
             assignments = changes,
             warnings = warnings.Count,
         };

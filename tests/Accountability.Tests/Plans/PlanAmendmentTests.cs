@@ -120,6 +120,9 @@ public sealed class PlanAmendmentTests : IAsyncLifetime
         Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT changed_version FROM task WHERE number = '2'"));
         Assert.Equal(2, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM plan_version"));
         Assert.Equal(2, await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_event WHERE kind = 'plan.imported'"));
+        var payload = await connection.ExecuteScalarAsync<string>("SELECT payload::text FROM audit_event WHERE kind = 'plan.imported' ORDER BY seq DESC LIMIT 1");
+        Assert.Contains("\"cancelledNumbers\":[\"3\"]", payload);
+        Assert.Contains("\"cancelled\":3", payload);
     }
 
     [Fact]
