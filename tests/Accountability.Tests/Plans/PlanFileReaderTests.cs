@@ -205,3 +205,47 @@ public sealed class PlanFileReaderTests
         Assert.Contains(problems, p => p is { Sheet: "重点任务分工表", Line: 2, Field: "序号", Reason: "is required" });
     }
 }
+
+/// <summary>Merged cells, as planners draw them over the rows they apply to.</summary>
+public sealed class MergedCellTests
+{
+    [Fact]
+    public void ReadWorkbook_ALeadUnitMergedOverTwoRows_AppliesToBoth()
+    {
+        var bytes = Merge(Workbook.Create(("重点任务分工表", [
+            ["序号", "重点任务", "工作措施", "牵头单位", "责任单位", "配合单位", "完成时限"],
+            ["1", "燃煤小锅炉取缔", "拆除烟囱", "县环保局", "各镇街", "县质监局", "2017年10月31日前"],
+            ["2", "大中型锅炉改造", "超低排放", null, "开发区", null, "2017年12月15日前"],
+        ])), "D2:D3");
+        var problems = new List<InputProblem>();
+
+        var plan = PlanFileReader.Read("plan.xlsx", bytes, problems)!;
+
+        Assert.Empty(problems);
+        Assert.Equal(["县环保局", "县环保局"], plan.Tasks!.Select(t => t.Lead));
+    }
+
+    /// <summary>Adds a merged range to the first sheet (MiniExcel writes none).</summary>
+    private static byte[] Merge(byte[] xlsx, string range)
+    {
+        using var buffer = new MemoryStream();
+        buffer.Write(xlsx);
+        using (var zip = new System.IO.Compression.ZipArchive(buffer, System.IO.Compression.ZipArchiveMode.Update, leaveOpen: true))
+        {
+            var entry = zip.Entries.First(e => e.FullName.StartsWith("xl/worksheets/sheet", StringComparison.Ordinal));
+            string xml;
+            using (var reader = new StreamReader(entry.Open()))
+            {
+                xml = reader.ReadToEnd();
+            }
+
+            entry.Delete();
+            var merged = zip.CreateEntry("xl/worksheets/sheet1.xml");
+            using var writer = new StreamWriter(merged.Open());
+            writer.Write(xml.Replace("</x:sheetData>", $"</x:sheetData><x:mergeCells count=\"1\"><x:mergeCell ref=\"{range}\"/></x:mergeCells>", StringComparison.Ordinal)
+                .Replace("</sheetData>", $"</sheetData><mergeCells count=\"1\"><mergeCell ref=\"{range}\"/></mergeCells>", StringComparison.Ordinal));
+        }
+
+        return buffer.ToArray();
+    }
+}
