@@ -266,10 +266,10 @@ public static partial class PlanWorkbookReader
             string? Cell(string key) => row[table.Columns.GetValueOrDefault(key)];
             var origin = new Origin(fileName, sheet, row.Number, "", headers);
 
-            var filled = row.Cells.Values.Count(v => !string.IsNullOrWhiteSpace(v));
-            // Tables group tasks under headings such as "一、产业结构调整" that span the row.
-            if (filled == 1 && Cell("deadline") is null && Cell("responsible") is null && Cell("lead") is null
-                && (Cell("number") ?? Cell("title")) is { } heading)
+            // Tables group tasks under headings such as "一、产业结构调整" written in one cell or merged across the row
+            // (every cell then reads the same text); no task row has a single distinct value.
+            var values = row.Cells.Values.Where(v => !string.IsNullOrWhiteSpace(v)).Select(v => v.Trim()).Distinct().ToList();
+            if (values.Count == 1 && (Cell("number") ?? Cell("title")) is { } heading && heading == values[0])
             {
                 section = HeadingPrefix().Replace(heading, "").Trim();
                 continue;

@@ -225,6 +225,22 @@ public sealed class MergedCellTests
         Assert.Equal(["县环保局", "县环保局"], plan.Tasks!.Select(t => t.Lead));
     }
 
+    [Fact]
+    public void ReadWorkbook_AHeadingMergedAcrossTheRow_IsTheCategoryOfTheTasksBelow()
+    {
+        var bytes = Merge(Workbook.Create(("重点任务分工表", [
+            ["序号", "重点任务", "工作措施", "牵头单位", "责任单位", "配合单位", "完成时限"],
+            ["一、能源结构调整", null, null, null, null, null, null],
+            ["1", "燃煤小锅炉取缔", "拆除烟囱", "县环保局", "各镇街", "县质监局", "2017年10月31日前"],
+        ])), "A2:G2");
+        var problems = new List<InputProblem>();
+
+        var plan = PlanFileReader.Read("plan.xlsx", bytes, problems)!;
+
+        Assert.Empty(problems);
+        Assert.Equal(("1", "能源结构调整"), (Assert.Single(plan.Tasks!).Number, plan.Tasks![0].Category));
+    }
+
     /// <summary>Adds a merged range to the first sheet (MiniExcel writes none).</summary>
     private static byte[] Merge(byte[] xlsx, string range)
     {
