@@ -4,6 +4,7 @@ using Accountability.Cli.Audit;
 using Accountability.Cli.Cycles;
 using Accountability.Cli.Database;
 using Accountability.Cli.Organization;
+using Accountability.Cli.Plans;
 
 namespace Accountability.Cli;
 
@@ -24,6 +25,7 @@ public static class Program
 
         root.Subcommands.Add(AuditCommands.Create());
         root.Subcommands.Add(CycleCommands.Create());
+        root.Subcommands.Add(PlanCommands.Create());
         return root;
     }
 }

@@ -5,6 +5,7 @@ using Accountability.Web.Cycles;
 using Accountability.Web.Hosting;
 using Accountability.Web.Notices;
 using Accountability.Web.Organization;
+using Accountability.Web.Plans;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -44,6 +45,7 @@ app.MapAccessApi();
 app.MapOrganizationApi();
 app.MapCyclesApi();
 app.MapNoticesApi();
+app.MapPlansApi();
 app.MapRazorPages();
 
 app.Run();

@@ -24,6 +24,8 @@ public static class AccountabilityServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.Configure<WorkflowsOptions>(configuration.GetSection(WorkflowsOptions.Section));
         services.AddSingleton<CalendarCatalog>();
+        services.AddSingleton<Plans.PlanCompilationCatalog>();
+        services.AddHostedService<Plans.PlanCompilationCheck>();
         services.TryAddSingleton<IAssignmentStartPolicy, DefaultAssignmentStartPolicy>();
         services.AddAccountabilityCyclesAndNotices(configuration);
 

@@ -37,7 +37,9 @@ public static class SpreadsheetInput
         IEnumerable<dynamic> rows = IsCsv(fileName)
             ? MiniExcel.Query(stream, useHeaderRow: false, excelType: ExcelType.CSV,
                 configuration: new CsvConfiguration { StreamReaderFunc = s => new StreamReader(s, TextDecoding.DetectCsv(bytes)) })
-            : MiniExcel.Query(stream, useHeaderRow: false, sheetName: sheet, excelType: ExcelType.XLSX);
+            : MiniExcel.Query(stream, useHeaderRow: false, sheetName: sheet, excelType: ExcelType.XLSX,
+                // Planners merge a 牵头单位 or 类别 cell over the rows it applies to: every row must see the value.
+                configuration: new MiniExcelLibs.OpenXml.OpenXmlConfiguration { FillMergedCells = true });
 
         var number = 0;
         foreach (IDictionary<string, object?> row in rows)
