@@ -23,6 +23,7 @@ public static class AccountabilityServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.Configure<WorkflowsOptions>(configuration.GetSection(WorkflowsOptions.Section));
         services.AddSingleton<CalendarCatalog>();
+        services.AddSingleton<Scoring.RulebookCatalog>();
         services.TryAddSingleton<IAssignmentStartPolicy, DefaultAssignmentStartPolicy>();
 
         services.Scan(scan => scan
