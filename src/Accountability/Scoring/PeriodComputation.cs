@@ -23,8 +23,11 @@ public static class PeriodComputation
             var lines = PointLines(rulebook, facts).Where(l => !inputs.ExcludedEntries.Contains((unitId, l.RuleId))).ToList();
             lines.AddRange(CapLines(rulebook, unitId, lines).ToList());
             ledger.AddRange(lines);
-            var deductions = -lines.Where(l => l.Points < 0).Sum(l => l.Points);
-            var bonuses = lines.Where(l => l.Points > 0).Sum(l => l.Points);
+            // Cap lines give back part of what the other lines took (or gave): deductions and bonuses are net of them.
+            var bonusCaps = lines.Where(l => l.RuleId.EndsWith(":bonus-cap", StringComparison.Ordinal)).Sum(l => l.Points);
+            var deductionCaps = lines.Where(l => l.RuleId.EndsWith(":cap", StringComparison.Ordinal)).Sum(l => l.Points);
+            var deductions = -lines.Where(l => l.Points < 0 && !l.RuleId.Contains(':', StringComparison.Ordinal)).Sum(l => l.Points) - deductionCaps;
+            var bonuses = lines.Where(l => l.Points > 0 && !l.RuleId.Contains(':', StringComparison.Ordinal)).Sum(l => l.Points) + bonusCaps;
             scores[unitId] = (rulebook.BaseScore + lines.Sum(l => l.Points), deductions, bonuses);
         }
 
@@ -146,7 +149,8 @@ public static class PeriodComputation
             var snapshot = facts.Snapshot;
             decimal? completion = snapshot.Tasks == 0 ? null : Math.Round(100m * snapshot.Closed / snapshot.Tasks, 2, MidpointRounding.AwayFromZero);
             string? unusable = null;
-            if (ranking.UnusableWhen.Contains("veto") && vetoed.Contains(unitId))
+            // A vetoed rating is void whatever the ranking rule lists: it cannot be placed by its points.
+            if (vetoed.Contains(unitId))
             {
                 unusable = "一票否决";
             }
