@@ -187,7 +187,7 @@ public sealed class PeriodInputsStore : IStore
 
         var lights = rulebook.Lights;
         var cutoffLocal = TimeZoneInfo.ConvertTime(scope.Cutoff, scope.Zone);
-        var notStartedBefore = new DateTimeOffset(cutoffLocal.DateTime.AddMonths(-lights.RedNotStartedMonths), cutoffLocal.Offset);
+        var notStartedBefore = new DateTimeOffset(cutoffLocal.DateTime.AddMonths(-lights.RedNotStartedMonths), cutoffLocal.Offset).ToUniversalTime();
         var snapshots = (await connection.QueryAsync<(long UnitId, int Tasks, int Closed, int Open, int OnSchedule, int Yellow, int Red, int OverdueOpen, bool ReportedInPeriod)>(
                 new CommandDefinition(TallySnapshot, new
                 {
