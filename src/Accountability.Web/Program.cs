@@ -3,6 +3,7 @@ using Accountability.Database;
 using Accountability.Web.Access;
 using Accountability.Web.Hosting;
 using Accountability.Web.Organization;
+using Accountability.Web.Scoring;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -39,6 +40,7 @@ app.MapOpenApi();
 app.MapScalarApiReference("/api/docs");
 app.MapAccessApi();
 app.MapOrganizationApi();
+app.MapScoringApi();
 app.MapRazorPages();
 
 app.Run();

@@ -14,6 +14,10 @@ public sealed record RankingView(long RunId, string Rulebook, string OutputSha25
 public sealed record LedgerRow(long Id, string RuleId, string RuleName, string Rulebook, int RulebookVersion, string Component, decimal Quantity,
     decimal Points, string Basis, string? EventKind, int EventCount, long[] EventIds);
 
+public sealed record AppealRow(long Id, string Campaign, string Cycle, string Period, long LedgerEntryId, long UnitId, string UnitCode, string RuleId,
+    long[]? EventIds, string Reasons, string Evidence, string State, DateTimeOffset FiledAt, DateTimeOffset? DecidedAt, string? DecisionReason,
+    long? RecomputeRunId);
+
 public sealed record ConsequenceRow(long Id, long UnitId, string UnitCode, string UnitName, string Kind, string Post, string? HolderName, string[] RuleIds,
     string Facts, long? DocumentId);
 
@@ -53,6 +57,28 @@ public sealed class ReadScores(NpgsqlDataSource dataSource, AccessPolicy access)
         """;
 
     private const string SelectUnit = "SELECT id FROM unit WHERE code = @unit";
+
+    private const string SelectAppeals = """
+        SELECT a.id, c.code AS campaign, a.cycle, a.period, a.ledger_entry_id AS ledgerentryid, a.unit_id AS unitid, u.code AS unitcode,
+               a.rule_id AS ruleid, a.event_ids AS eventids, a.reasons, a.evidence::text AS evidence, a.state, a.filed_at AS filedat,
+               a.decided_at AS decidedat, a.decision_reason AS decisionreason, a.recompute_run_id AS recomputerunid
+        FROM appeal a JOIN campaign c ON c.id = a.campaign_id JOIN unit u ON u.id = a.unit_id
+        WHERE (@campaign::text IS NULL OR c.code = @campaign) AND (@state::text IS NULL OR a.state = @state)
+          AND (@all OR a.unit_id = ANY(@units))
+        ORDER BY a.id
+        """;
+
+    /// <summary>Appeals: headquarters sees all; a unit sees its own (and those of the units below it).</summary>
+    public async Task<IReadOnlyList<AppealRow>> AppealsAsync(Actor actor, string? campaign, string? state, CancellationToken cancellationToken = default)
+    {
+        var decide = await access.DecideAsync(actor, Operation.DecideAppeal, cancellationToken: cancellationToken);
+        var visible = decide.Allowed ? null : await access.VisibleUnitsAsync(actor, Operation.Appeal, cancellationToken);
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<AppealRow>(new CommandDefinition(SelectAppeals, new
+        {
+            campaign, state, all = visible is null || visible.All, units = visible?.ItemUnits ?? [],
+        }, cancellationToken: cancellationToken))).ToList();
+    }
 
     public async Task<RankingView> RankingAsync(Actor actor, string campaign, string cycle, string period, CancellationToken cancellationToken = default)
     {
