@@ -47,7 +47,7 @@ public sealed class ReadDocuments(NpgsqlDataSource dataSource, AccessPolicy acce
     public async Task<DocumentContent> GetAsync(Actor actor, long id, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var summary = await connection.QuerySingleOrDefaultAsync<DocumentSummary>(new CommandDefinition(Columns + " WHERE d.id = @id", new { id },
+        var summary = await connection.QuerySingleOrDefaultAsync<DocumentSummary>(new CommandDefinition(Columns + "\nWHERE d.id = @id", new { id },
             cancellationToken: cancellationToken)) ?? throw new NotFoundException($"No document {id}.");
         await RequireAsync(actor, summary, cancellationToken);
         var (html, data) = await connection.QuerySingleAsync<(string, string)>(new CommandDefinition(SelectContent, new { id }, cancellationToken: cancellationToken));

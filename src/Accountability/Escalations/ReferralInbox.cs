@@ -83,7 +83,7 @@ public sealed class ReferralInbox(NpgsqlDataSource dataSource, AccessPolicy acce
         await access.RequireAsync(actor, Operation.HandleReferrals, cancellationToken: cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
-        var list = (await connection.QueryAsync<ReferralSummary>(new CommandDefinition(Select + Where, filter, cancellationToken: cancellationToken))).ToList();
+        var list = (await connection.QueryAsync<ReferralSummary>(new CommandDefinition(Select + "\n" + Where, filter, cancellationToken: cancellationToken))).ToList();
         await AuditLog.AppendAsync(connection, AuditEntry.Create("referral.inbox_listed", AuditActor.Person(actor.PersonId), time.GetUtcNow(),
             new { filter, referrals = list.Select(r => r.Id) }), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
@@ -146,7 +146,7 @@ public sealed class ReferralInbox(NpgsqlDataSource dataSource, AccessPolicy acce
     }
 
     private static async Task<ReferralSummary> LoadAsync(NpgsqlConnection connection, long id, CancellationToken ct) =>
-        await connection.QuerySingleOrDefaultAsync<ReferralSummary>(new CommandDefinition(Select + " WHERE r.id = @id", new { id }, cancellationToken: ct))
+        await connection.QuerySingleOrDefaultAsync<ReferralSummary>(new CommandDefinition(Select + "\nWHERE r.id = @id", new { id }, cancellationToken: ct))
         ?? throw new NotFoundException($"No referral {id}.");
 }
 
