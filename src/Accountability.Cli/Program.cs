@@ -3,6 +3,7 @@ using Accountability.Cli.Access;
 using Accountability.Cli.Audit;
 using Accountability.Cli.Database;
 using Accountability.Cli.Organization;
+using Accountability.Cli.Scoring;
 
 namespace Accountability.Cli;
 
@@ -22,6 +23,8 @@ public static class Program
         }
 
         root.Subcommands.Add(AuditCommands.Create());
+        root.Subcommands.Add(ScoringCommands.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
         return root;
     }
 }

@@ -51,7 +51,7 @@ public sealed class ScoringBenchmark : IBenchmarkCase
         var rulebook = services.GetRequiredService<RulebookCatalog>().InForce("jining-consecutive", new DateOnly(2017, 10, 1));
 
         await using var connection = await context.DataSource.OpenConnectionAsync();
-        await connection.ExecuteAsync("VACUUM ANALYZE");
+        await connection.ExecuteAsync(new CommandDefinition("VACUUM ANALYZE", commandTimeout: 1800));
         var now = PeriodEnd.AddHours(1);
 
         // The cycle freezes before it scores; timed apart, since it is the cycle's work.
@@ -136,6 +136,7 @@ public sealed class ScoringBenchmark : IBenchmarkCase
                              progress_percent, progress_reported_at, updated_at) FROM STDIN (FORMAT BINARY)
             """))
         {
+            copy.Timeout = TimeSpan.FromMinutes(30);
             foreach (var unit in units)
             {
                 foreach (var task in tasks)
@@ -168,6 +169,7 @@ public sealed class ScoringBenchmark : IBenchmarkCase
             COPY scoring_event (campaign_id, unit_id, assignment_id, kind, level, occurred_at) FROM STDIN (FORMAT BINARY)
             """))
         {
+            copy.Timeout = TimeSpan.FromMinutes(30);
             for (var u = 0; u < units.Length; u++)
             {
                 for (var e = 0; e < EventsPerUnit; e++)
