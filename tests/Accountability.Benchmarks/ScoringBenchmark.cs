@@ -44,7 +44,8 @@ public sealed class ScoringBenchmark : IBenchmarkCase
 
         var configuration = new ConfigurationBuilder().Build();
         await using var services = new ServiceCollection()
-            .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
+            .AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+                .AddFilter("Accountability.Scoring.ScorePeriod", Environment.GetEnvironmentVariable("SCORING_PHASES") is null ? LogLevel.Warning : LogLevel.Debug))
             .AddAccountability(configuration, context.Engine)
             .BuildServiceProvider();
         var score = services.GetRequiredService<ScorePeriod>();
@@ -129,9 +130,10 @@ public sealed class ScoringBenchmark : IBenchmarkCase
         var units = (await connection.QueryAsync<long>("SELECT id FROM unit WHERE parent_id = @county ORDER BY id", new { county })).ToArray();
         var tasks = (await connection.QueryAsync<long>("SELECT id FROM task WHERE campaign_id = @campaignId ORDER BY id", new { campaignId })).ToArray();
 
+        // Synchronous writes: an await per field would cost minutes over six million rows.
         var random = new Random(20171031);
         var issued = new DateTimeOffset(2017, 9, 1, 1, 0, 0, TimeSpan.Zero);
-        await using (var copy = await connection.BeginBinaryImportAsync("""
+        using (var copy = connection.BeginBinaryImport("""
             COPY assignment (campaign_id, task_id, unit_id, role, issued_at, due_at, plan_version, workflow_code, workflow_version, state,
                              progress_percent, progress_reported_at, updated_at) FROM STDIN (FORMAT BINARY)
             """))
@@ -142,30 +144,30 @@ public sealed class ScoringBenchmark : IBenchmarkCase
                 foreach (var task in tasks)
                 {
                     var closed = random.Next(100) < 30;
-                    await copy.StartRowAsync();
-                    await copy.WriteAsync(campaignId, NpgsqlDbType.Bigint);
-                    await copy.WriteAsync(task, NpgsqlDbType.Bigint);
-                    await copy.WriteAsync(unit, NpgsqlDbType.Bigint);
-                    await copy.WriteAsync("responsible", NpgsqlDbType.Text);
-                    await copy.WriteAsync(issued, NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(issued.AddDays(30 + random.Next(120)), NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(1, NpgsqlDbType.Integer);
-                    await copy.WriteAsync("assignment", NpgsqlDbType.Text);
-                    await copy.WriteAsync(1, NpgsqlDbType.Integer);
-                    await copy.WriteAsync(closed ? "closed" : "in_progress", NpgsqlDbType.Text);
-                    await copy.WriteAsync((short)(closed ? 100 : random.Next(100)), NpgsqlDbType.Smallint);
-                    await copy.WriteAsync(PeriodStart.AddDays(random.Next(25)), NpgsqlDbType.TimestampTz);
-                    await copy.WriteAsync(issued, NpgsqlDbType.TimestampTz);
+                    copy.StartRow();
+                    copy.Write(campaignId, NpgsqlDbType.Bigint);
+                    copy.Write(task, NpgsqlDbType.Bigint);
+                    copy.Write(unit, NpgsqlDbType.Bigint);
+                    copy.Write("responsible", NpgsqlDbType.Text);
+                    copy.Write(issued, NpgsqlDbType.TimestampTz);
+                    copy.Write(issued.AddDays(30 + random.Next(120)), NpgsqlDbType.TimestampTz);
+                    copy.Write(1, NpgsqlDbType.Integer);
+                    copy.Write("assignment", NpgsqlDbType.Text);
+                    copy.Write(1, NpgsqlDbType.Integer);
+                    copy.Write(closed ? "closed" : "in_progress", NpgsqlDbType.Text);
+                    copy.Write((short)(closed ? 100 : random.Next(100)), NpgsqlDbType.Smallint);
+                    copy.Write(PeriodStart.AddDays(random.Next(25)), NpgsqlDbType.TimestampTz);
+                    copy.Write(issued, NpgsqlDbType.TimestampTz);
                 }
             }
 
-            await copy.CompleteAsync();
+            copy.Complete();
         }
 
         var firstAssignment = await connection.ExecuteScalarAsync<long>("SELECT min(id) FROM assignment WHERE campaign_id = @campaignId", new { campaignId });
         var bag = Kinds.SelectMany(k => Enumerable.Repeat(k.Kind, k.Weight)).ToArray();
         var seconds = (int)(PeriodEnd - PeriodStart).TotalSeconds;
-        await using (var copy = await connection.BeginBinaryImportAsync("""
+        using (var copy = connection.BeginBinaryImport("""
             COPY scoring_event (campaign_id, unit_id, assignment_id, kind, level, occurred_at) FROM STDIN (FORMAT BINARY)
             """))
         {
@@ -175,25 +177,25 @@ public sealed class ScoringBenchmark : IBenchmarkCase
                 for (var e = 0; e < EventsPerUnit; e++)
                 {
                     var kind = bag[random.Next(bag.Length)];
-                    await copy.StartRowAsync();
-                    await copy.WriteAsync(campaignId, NpgsqlDbType.Bigint);
-                    await copy.WriteAsync(units[u], NpgsqlDbType.Bigint);
-                    await copy.WriteAsync(firstAssignment + (long)u * AssignmentsPerUnit + random.Next(AssignmentsPerUnit), NpgsqlDbType.Bigint);
-                    await copy.WriteAsync(kind, NpgsqlDbType.Text);
+                    copy.StartRow();
+                    copy.Write(campaignId, NpgsqlDbType.Bigint);
+                    copy.Write(units[u], NpgsqlDbType.Bigint);
+                    copy.Write(firstAssignment + (long)u * AssignmentsPerUnit + random.Next(AssignmentsPerUnit), NpgsqlDbType.Bigint);
+                    copy.Write(kind, NpgsqlDbType.Text);
                     if (kind is "problem_found" or "not_rectified_in_time" or "media_exposure")
                     {
-                        await copy.WriteAsync(Levels[random.Next(Levels.Length)], NpgsqlDbType.Text);
+                        copy.Write(Levels[random.Next(Levels.Length)], NpgsqlDbType.Text);
                     }
                     else
                     {
-                        await copy.WriteNullAsync();
+                        copy.WriteNull();
                     }
 
-                    await copy.WriteAsync(PeriodStart.AddSeconds(random.Next(seconds)), NpgsqlDbType.TimestampTz);
+                    copy.Write(PeriodStart.AddSeconds(random.Next(seconds)), NpgsqlDbType.TimestampTz);
                 }
             }
 
-            await copy.CompleteAsync();
+            copy.Complete();
         }
 
         return campaignId;

@@ -104,7 +104,8 @@ public static class SimulateCommand
                 {
                     ["ConnectionStrings:Accountability"] = new NpgsqlConnectionStringBuilder(configured) { Database = name }.ConnectionString,
                 }).Build();
-                var clock = new SimulatedClock(DateTimeOffset.UtcNow);
+                // The timeline moves the clock forward from the campaign's start; it starts in the distant past so the first step can.
+                var clock = new SimulatedClock(DateTimeOffset.UnixEpoch);
                 await using var database = await AccountabilityDatabase.OpenAsync(configuration, loggerFactory, cancellationToken: cancellationToken);
                 await using var services = new ServiceCollection()
                     .AddSingleton<ILoggerFactory>(loggerFactory)

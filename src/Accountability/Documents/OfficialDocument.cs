@@ -39,8 +39,8 @@ public sealed record OfficialDocument(
         .official { box-sizing: border-box; width: 210mm; min-height: 297mm; margin: 0 auto; padding: 37mm 26mm 35mm 28mm; background: #fff;
                     font-family: "FangSong", "仿宋", "STFangsong", "仿宋_GB2312", serif; font-size: 16pt; line-height: 28pt; color: #000; }
         .masthead { text-align: center; color: #c00; }
-        .masthead .issuer { font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", "SimSun", "宋体", serif; font-size: 32pt; line-height: 44pt;
-                            letter-spacing: 2pt; font-weight: bold; }
+        .masthead .issuer { font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", "SimSun", "宋体", serif; font-size: 26pt; line-height: 36pt;
+                            font-weight: bold; }
         .masthead .number { color: #000; font-size: 16pt; margin-top: 12pt; }
         .masthead hr { border: 0; border-top: 2pt solid #c00; margin: 6pt 0 24pt; }
         h1 { font-family: "FZXiaoBiaoSong-B05S", "方正小标宋简体", "SimSun", "宋体", serif; font-size: 22pt; line-height: 34pt; text-align: center;
@@ -53,6 +53,8 @@ public sealed record OfficialDocument(
         th, td { border: 0.75pt solid #000; padding: 2pt 3pt; text-align: center; }
         th { font-family: "SimHei", "黑体", sans-serif; font-weight: normal; }
         td.label { width: 24%; font-family: "SimHei", "黑体", sans-serif; }
+        tbody td:nth-child(2) { white-space: nowrap; }
+        table.fields td:nth-child(2) { white-space: normal; }
         td.value { text-align: left; }
         caption { font-family: "SimHei", "黑体", sans-serif; font-size: 12pt; padding: 4pt; }
         .signature { margin-top: 36pt; text-align: right; padding-right: 4em; }

@@ -297,7 +297,7 @@ public static class PeriodDocuments
     private static string Signed(decimal points) => (points > 0 ? "+" : "") + PeriodComputation.Number(points);
 
     public static string FactsText(ConsequenceOutcome c) =>
-        string.Join("；", c.Facts.Select(f => $"{f.Text}（{f.Rulebook}@{f.Version} 第{f.RuleId}条）"));
+        string.Join("；", c.Facts.Select(f => $"{f.Text}（依据：{f.Rulebook}@{f.Version}，规则 {f.RuleId}）"));
 
     private static string ResponsesText(Rulebook rulebook, string kind) =>
         rulebook.Consequences.TryGetValue(kind, out var definition) && definition.Responses.Count > 0

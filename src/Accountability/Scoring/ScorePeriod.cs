@@ -124,10 +124,18 @@ public sealed partial class ScorePeriod(
         var (campaign, scope, rulebook) = (request.Campaign, request.Scope, request.Rulebook);
         var key = new { campaignId = campaign.Id, cycle = scope.Cycle, period = scope.Period };
         await connection.ExecuteAsync(new CommandDefinition(LockPeriod, key, cancellationToken: cancellationToken));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        void Phase(string name)
+        {
+            LogPhase(scope.Period, name, clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+        }
 
         var facts = await inputs.GatherAsync(connection, rulebook, scope, cancellationToken);
+        Phase("gather");
         var previous = await LoadPreviousStateAsync(connection, campaign.Id, scope.Cycle, scope.Period, cancellationToken);
         var outcome = PeriodComputation.Compute(rulebook, facts, previous);
+        Phase("compute");
 
         var supersedes = await connection.QuerySingleOrDefaultAsync<long?>(new CommandDefinition(SelectCurrentRun, key, cancellationToken: cancellationToken));
         if (supersedes is { } old)
@@ -144,11 +152,14 @@ public sealed partial class ScorePeriod(
         }, cancellationToken: cancellationToken));
 
         await WriteLedgerAsync(connection, runId, rulebook, outcome.Ledger, cancellationToken);
+        Phase("ledger");
         await WriteResultsAsync(connection, runId, outcome.Results, cancellationToken);
         var consequenceIds = await WriteConsequencesAsync(connection, runId, request, facts, outcome.Consequences, cancellationToken);
         await responses.IssueAsync(connection, campaign, rulebook, outcome.Consequences, consequenceIds, request.Now, cancellationToken);
+        Phase("results and consequences");
 
         var hash = await OutputHashAsync(connection, runId, outcome, cancellationToken);
+        Phase("output hash");
         var issued = await documents.IssueAsync(connection, new PeriodDocumentsRequest(campaign, scope, rulebook, runId, facts.Units,
             outcome, consequenceIds, request.Now, request.DryRun), cancellationToken);
         var byConsequence = issued.ByConsequence.ToList();
@@ -160,6 +171,7 @@ public sealed partial class ScorePeriod(
             }, cancellationToken: cancellationToken));
         }
 
+        Phase("documents");
         var referralEvents = await referrals.SyncAsync(connection, new ReferralSyncRequest(campaign, scope, rulebook, runId, facts.Units,
             outcome, consequenceIds, issued, request.Now, request.Actor, request.AppealId), cancellationToken);
 
@@ -180,7 +192,9 @@ public sealed partial class ScorePeriod(
             facts = c.Facts,
         }, unitId: c.UnitId, campaignId: campaign.Id)));
         audit.AddRange(referralEvents);
+        Phase("referrals");
         await AuditLog.AppendAsync(connection, audit, cancellationToken);
+        Phase("audit");
 
         LogScored(campaign.Code, scope.Cycle, scope.Period, rulebook.Citation, outcome.Ledger.Count, outcome.Consequences.Count, hash);
         return new ScoreRunResult(runId, hash, issued.All, issued.Reissued, outcome.Consequences.Count, outcome);
@@ -376,6 +390,9 @@ public sealed partial class ScorePeriod(
             await copy.WriteAsync(value, type, ct);
         }
     }
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Scoring {Period}: {Phase} took {Milliseconds} ms")]
+    private partial void LogPhase(string period, string phase, double milliseconds);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Scored {Campaign} {Cycle} {Period} under {Rulebook}: {Lines} ledger lines, {Consequences} consequences, output {Hash}")]
     private partial void LogScored(string campaign, string cycle, string period, string rulebook, int lines, int consequences, string hash);
