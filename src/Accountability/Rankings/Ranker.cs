@@ -38,18 +38,31 @@ public static class Ranker
             .ThenBy(c => c.SortOrder)
             .ThenBy(c => c.Code, StringComparer.Ordinal)
             .ToList();
+        // Tie groups are runs of equal keys in the sorted list: better = units before the run, worse = units after it.
         var n = ordered.Count;
         var places = new List<RankPlace>(n);
-        for (var i = 0; i < n; i++)
+        var first = 0;
+        while (first < n)
         {
-            var unit = ordered[i];
-            var better = ordered.Count(o => Compare(o, unit) < 0);
-            var worse = ordered.Count(o => Compare(o, unit) > 0);
-            var tied = n - better - worse;
+            var last = first;
+            while (last + 1 < n && Compare(ordered[last + 1], ordered[first]) == 0)
+            {
+                last++;
+            }
+
+            var better = first;
+            var worse = n - 1 - last;
+            var tied = last - first + 1;
             bool Inside(int ahead, int size) => size > 0 && (tieAtCutoff == TieAtCutoff.IncludeAll ? ahead < size : ahead + tied <= size);
-            var isTop = unit.CanBeTop && unit.Value is not null && worse > 0 && Inside(better, top);
-            var isBottom = better > 0 && Inside(worse, bottom);
-            places.Add(new RankPlace(unit.UnitId, better + 1, n, isTop, isBottom && !isTop));
+            for (var i = first; i <= last; i++)
+            {
+                var unit = ordered[i];
+                var isTop = unit.CanBeTop && unit.Value is not null && worse > 0 && Inside(better, top);
+                var isBottom = better > 0 && Inside(worse, bottom);
+                places.Add(new RankPlace(unit.UnitId, better + 1, n, isTop, isBottom && !isTop));
+            }
+
+            first = last + 1;
         }
 
         return places;

@@ -6,7 +6,30 @@ namespace Accountability.Scoring;
 public sealed record PeriodInputs(
     IReadOnlyDictionary<long, UnitInfo> Units,
     IReadOnlyDictionary<long, UnitFacts> Facts,
-    IReadOnlySet<(long UnitId, string RuleId)> ExcludedEntries);
+    IReadOnlySet<(long UnitId, string RuleId)> ExcludedEntries,
+    EventIdIndex? EventIds = null);
+
+/// <summary>The ids of the events behind the tallies, for the ledger: per unit, kind and level, those of the period
+/// (in id order), and those whose lasting condition counted days in the period.</summary>
+public sealed record EventIdIndex(
+    IReadOnlyDictionary<(long Unit, string Kind, string Level), long[]> InPeriod,
+    IReadOnlyDictionary<(long Unit, string Kind, string Level), long[]> Days)
+{
+    public static readonly EventIdIndex Empty = new(new Dictionary<(long, string, string), long[]>(), new Dictionary<(long, string, string), long[]>());
+
+    /// <summary>The events behind a ledger line: its groups' ids, level by level (levels in ordinal order), each in id order.</summary>
+    public long[] For(LedgerLine line, bool perDay)
+    {
+        if (line.EventKind is not { } kind)
+        {
+            return [];
+        }
+
+        var source = perDay ? Days : InPeriod;
+        var parts = line.Levels.Order(StringComparer.Ordinal).Select(l => source.TryGetValue((line.UnitId, kind, l), out var ids) ? ids : []).ToList();
+        return parts.Count == 1 ? parts[0] : [.. parts.SelectMany(p => p)];
+    }
+}
 
 /// <summary>A unit as the organisation knows it: its ranking category, parent (for roll-ups) and who holds its
 /// leadership posts (consequences name them as they were at the period close).</summary>

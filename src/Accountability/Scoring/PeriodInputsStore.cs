@@ -1,3 +1,4 @@
+using System.Globalization;
 using Dapper;
 using Npgsql;
 
@@ -23,19 +24,14 @@ public sealed record ScoringScope(
 }
 
 /// <summary>
-/// Gathers a period's facts with a few set-based statements: one pass over the period's events grouped by unit, kind
-/// and level (kept in a temporary table, with the event ids, for the ledger); one pass joining the events that need
-/// their assignment (task weights, days a condition lasted) to the snapshot; one pass over the snapshot for lights,
-/// completion and reporting. Runs on the caller's connection and transaction.
+/// Gathers a period's facts in three passes: the period's events streamed once by binary COPY and tallied here (with
+/// their ids for the ledger); the snapshot's weights and closing times streamed once when a rule needs them; and one
+/// set-based aggregate over the snapshot for lights, completion and reporting. Runs on the caller's connection and
+/// transaction. Why streaming: the ledger needs every event id, and building five million ids into arrays in the
+/// database is serial and several times slower than reading them (docs/decisions/0400-scoring-streams-events.md).
 /// </summary>
 public sealed class PeriodInputsStore : IStore
 {
-    /// <summary>The event groups of the period being scored, with their event ids; the ledger writer reads it.</summary>
-    public const string EventGroupTable = "score_event_group";
-
-    /// <summary>Events that need their assignment (per-day rules), with the ids of those that counted days.</summary>
-    public const string DayGroupTable = "score_day_group";
-
     private const string SelectUnits = """
         SELECT u.id, u.code, u.name, u.kind, u.ranking_category AS category, u.sort_order AS sortorder, u.parent_id AS parentid, u.active
         FROM unit u
@@ -43,44 +39,23 @@ public sealed class PeriodInputsStore : IStore
 
     private const string SelectPosts = "SELECT unit_id AS unitid, post, holder_name AS name, holder_title AS title FROM unit_post";
 
-    private const string GroupEvents = $"""
-        DROP TABLE IF EXISTS {EventGroupTable};
-        CREATE TEMP TABLE {EventGroupTable} ON COMMIT DROP AS
-        SELECT e.unit_id, e.kind, coalesce(e.level, '') AS level,
-               count(*) FILTER (WHERE e.occurred_at >= @start)::int AS in_period,
-               count(*)::int AS through,
-               coalesce(array_agg(e.id) FILTER (WHERE e.occurred_at >= @start), '{"{}"}') AS ids
-        FROM scoring_event e
-        WHERE e.campaign_id = @campaignId AND e.occurred_at >= @from AND e.occurred_at < @periodEnd AND e.occurred_at <= @cutoff
-          AND e.kind = ANY(@kinds) AND NOT (e.id = ANY(@excluded))
-        GROUP BY e.unit_id, e.kind, coalesce(e.level, '');
-        SELECT unit_id AS unitid, kind, level, in_period AS inperiod, through FROM {EventGroupTable};
+    // COPY takes no parameters: every value spliced in below is the engine's own (ids, instants it formats, kinds and
+    // levels from the vocabulary), never user text.
+    private const string ExportEvents = """
+        COPY (SELECT e.id, e.unit_id, array_position({1}::text[], e.kind), coalesce(array_position({2}::text[], e.level), 0),
+                     e.assignment_id, e.occurred_at
+              FROM scoring_event e
+              WHERE e.campaign_id = {0} AND e.occurred_at >= {3} AND e.occurred_at < {4} AND e.occurred_at <= {5}
+                AND e.kind = ANY({1}::text[]))
+        TO STDOUT (FORMAT BINARY)
         """;
 
-    // Days are counted from the event (or the period's start) to when the item was submitted or closed (or the
-    // period's end), every started day counting; an item submitted and still awaiting verification stops the clock.
-    private const string GroupAssignmentEvents = $"""
-        DROP TABLE IF EXISTS {DayGroupTable};
-        CREATE TEMP TABLE {DayGroupTable} ON COMMIT DROP AS
-        SELECT e.unit_id, e.kind, coalesce(e.level, '') AS level,
-               coalesce(sum(w.weight) FILTER (WHERE e.occurred_at >= @start), 0) AS weight,
-               coalesce(sum(d.days), 0) AS days,
-               coalesce(sum(d.days * w.weight), 0) AS weighted_days,
-               coalesce(array_agg(e.id) FILTER (WHERE d.days > 0), '{"{}"}') AS ids
-        FROM scoring_event e
-        LEFT JOIN assignment_snapshot s ON s.snapshot_id = @snapshotId AND s.assignment_id = e.assignment_id
-        LEFT JOIN task t ON t.id = s.task_id
-        CROSS JOIN LATERAL (SELECT coalesce(t.weight, 1) AS weight) w
-        CROSS JOIN LATERAL (
-            SELECT CASE WHEN e.kind = ANY(@lastingKinds) THEN greatest(0, ceil(extract(epoch FROM
-                       least(coalesce(s.closed_at,
-                                      CASE WHEN s.state IN ('submitted', 'under_verification', 'public_notice') THEN s.submitted_at END,
-                                      'infinity'::timestamptz), @stop)
-                       - greatest(e.occurred_at, @start)) / 86400.0)) ELSE 0 END AS days) d
-        WHERE e.campaign_id = @campaignId AND e.occurred_at >= @from AND e.occurred_at < @periodEnd AND e.occurred_at <= @cutoff
-          AND e.kind = ANY(@kinds) AND NOT (e.id = ANY(@excluded))
-        GROUP BY e.unit_id, e.kind, coalesce(e.level, '');
-        SELECT unit_id AS unitid, kind, level, weight, days, weighted_days AS weighteddays FROM {DayGroupTable};
+    private const string ExportAssignments = """
+        COPY (SELECT s.assignment_id, coalesce(t.weight, 1),
+                     coalesce(s.closed_at, CASE WHEN s.state IN ('submitted', 'under_verification', 'public_notice') THEN s.submitted_at END)
+              FROM assignment_snapshot s LEFT JOIN task t ON t.id = s.task_id
+              WHERE s.snapshot_id = {0})
+        TO STDOUT (FORMAT BINARY)
         """;
 
     private const string TallySnapshot = """
@@ -132,56 +107,115 @@ public sealed class PeriodInputsStore : IStore
         WHERE campaign_id = @campaignId AND event_id IS NULL AND cycle = @cycle AND period = @period
         """;
 
+    /// <summary>
+    /// Streams the period's events once (binary COPY, fixed-width rows) and tallies them here: counts by unit, kind
+    /// and level, the campaign-wide counts before and through the period, task weights and lasting days (from the
+    /// snapshot, streamed once when a rule needs them), and the ids behind each tally for the ledger. One sequential
+    /// pass instead of a GROUP BY per need, and no arrays built by the database.
+    /// </summary>
     public async Task<PeriodInputs> GatherAsync(NpgsqlConnection connection, Rulebook rulebook, ScoringScope scope,
         CancellationToken cancellationToken)
     {
         var units = await LoadUnitsAsync(connection, cancellationToken);
-        var excluded = (await connection.QueryAsync<long>(new CommandDefinition(SelectExcludedEvents, new { scope.CampaignId }, cancellationToken: cancellationToken))).ToArray();
+        var excluded = (await connection.QueryAsync<long>(new CommandDefinition(SelectExcludedEvents, new { scope.CampaignId }, cancellationToken: cancellationToken))).ToHashSet();
         var excludedEntries = (await connection.QueryAsync<(long UnitId, string RuleId)>(new CommandDefinition(SelectExcludedEntries,
             new { scope.CampaignId, scope.Cycle, scope.Period }, cancellationToken: cancellationToken))).ToHashSet();
 
         // Events before the period only matter to campaign-wide thresholds and to per-day rules.
-        var campaignWide = rulebook.Thresholds.Any(t => t.Window == ThresholdWindow.Campaign);
-        var from = campaignWide ? DateTimeOffset.MinValue.AddYears(1) : scope.PeriodStart;
-        var common = new
+        var kinds = rulebook.EventKinds().ToArray();
+        var levels = ScoringVocabulary.Levels.ToArray();
+        // Kinds and levels travel as their 1-based positions in these arrays (array_position), levels 0 when none.
+        var dayKinds = rulebook.Points.Where(p => p.Per == PointBasis.Day).Select(p => Array.IndexOf(kinds, p.EventKind!) + 1).ToHashSet();
+        var weightedKinds = rulebook.Points.Where(p => p.Weighted).Select(p => Array.IndexOf(kinds, p.EventKind!) + 1).ToHashSet();
+        var earlier = rulebook.Thresholds.Any(t => t.Window == ThresholdWindow.Campaign) || dayKinds.Count > 0;
+        var from = earlier ? DateTimeOffset.UnixEpoch : scope.PeriodStart;
+
+        var assignments = dayKinds.Count + weightedKinds.Count == 0
+            ? new Dictionary<long, (decimal Weight, DateTimeOffset? Stop)>()
+            : await ExportAssignmentsAsync(connection, scope.SnapshotId, cancellationToken);
+
+        var groups = new Dictionary<(long Unit, int Kind, int Level), EventGroup>();
+        var sql = string.Format(CultureInfo.InvariantCulture, ExportEvents, scope.CampaignId, ArrayLiteral(kinds), ArrayLiteral(levels),
+            Instant(from), Instant(scope.PeriodEnd), Instant(scope.Cutoff));
+        using (var export = await connection.BeginBinaryExportAsync(sql, cancellationToken))
         {
-            campaignId = scope.CampaignId, start = scope.PeriodStart, periodEnd = scope.PeriodEnd, cutoff = scope.Cutoff,
-            snapshotId = scope.SnapshotId, stop = scope.Stop, excluded,
-        };
+            export.Timeout = TimeSpan.FromMinutes(10);
+            var start = scope.PeriodStart;
+            var stop = scope.Stop;
+            while (await export.StartRowAsync(cancellationToken) >= 0)
+            {
+                // Synchronous reads within a row: the row is already buffered, and an await per field would dominate.
+                var id = export.Read<long>();
+                var unit = export.Read<long>();
+                var kind = export.Read<int>();
+                var level = export.Read<int>();
+                var assignment = export.IsNull ? SkipNull(export) : export.Read<long>();
+                var occurred = export.Read<DateTime>();
+                if (excluded.Contains(id))
+                {
+                    continue;
+                }
+
+                if (!groups.TryGetValue((unit, kind, level), out var group))
+                {
+                    groups[(unit, kind, level)] = group = new EventGroup();
+                }
+
+                var inPeriod = occurred >= start.UtcDateTime;
+                group.Through++;
+                (decimal Weight, DateTimeOffset? Stop) item = assignment is { } a && assignments.TryGetValue(a, out var known) ? known : (1m, null);
+                if (inPeriod)
+                {
+                    group.Count++;
+                    group.Ids.Add(id);
+                    group.Weight += weightedKinds.Contains(kind) ? item.Weight : 1;
+                }
+
+                if (dayKinds.Contains(kind))
+                {
+                    // From the event (or the period's start) to the item's submission or closure (or the period's end);
+                    // every started day counts.
+                    var end = item.Stop is { } closed && closed < stop ? closed : stop;
+                    var begin = inPeriod ? new DateTimeOffset(occurred, TimeSpan.Zero) : start;
+                    var days = Math.Max(0, Math.Ceiling((decimal)(end - begin).TotalDays));
+                    if (days > 0)
+                    {
+                        group.Days += days;
+                        group.WeightedDays += days * item.Weight;
+                        group.DayIds.Add(id);
+                    }
+                }
+            }
+        }
 
         var events = new Dictionary<long, Dictionary<(string, string), EventTally>>();
         var cumulative = new Dictionary<long, Dictionary<string, (int Before, int Through)>>();
-        var groups = await connection.QueryAsync<(long UnitId, string Kind, string Level, int InPeriod, int Through)>(new CommandDefinition(
-            GroupEvents, new { common.campaignId, common.start, common.periodEnd, common.cutoff, common.excluded, from, kinds = rulebook.EventKinds().ToArray() },
-            commandTimeout: 600, cancellationToken: cancellationToken));
-        foreach (var g in groups)
+        var inPeriodIds = new Dictionary<(long, string, string), long[]>();
+        var dayIds = new Dictionary<(long, string, string), long[]>();
+        foreach (var ((unit, kindIndex, levelIndex), group) in groups)
         {
-            if (g.InPeriod > 0)
+            var kind = kinds[kindIndex - 1];
+            var level = levelIndex == 0 ? "" : levels[levelIndex - 1];
+            if (group.Count > 0 || group.Days > 0)
             {
-                Bucket(events, g.UnitId)[(g.Kind, g.Level)] = new EventTally(g.InPeriod, g.InPeriod, 0, 0);
+                Bucket(events, unit)[(kind, level)] = new EventTally(group.Count, group.Weight, group.Days, group.WeightedDays);
             }
 
-            var byKind = Bucket(cumulative, g.UnitId);
-            var (before, through) = byKind.GetValueOrDefault(g.Kind);
-            byKind[g.Kind] = (before + g.Through - g.InPeriod, through + g.Through);
-        }
-
-        var assignmentKinds = rulebook.Points.Where(p => p.NeedsAssignment).Select(p => p.EventKind!).Distinct().Order(StringComparer.Ordinal).ToArray();
-        if (assignmentKinds.Length > 0)
-        {
-            var lasting = rulebook.Points.Any(p => p.Per == PointBasis.Day);
-            var tallies = await connection.QueryAsync<(long UnitId, string Kind, string Level, decimal Weight, decimal Days, decimal WeightedDays)>(new CommandDefinition(
-                GroupAssignmentEvents, new
-                {
-                    common.campaignId, common.start, common.periodEnd, common.cutoff, common.excluded, common.snapshotId, common.stop,
-                    from = lasting ? DateTimeOffset.MinValue.AddYears(1) : scope.PeriodStart,
-                    kinds = assignmentKinds, lastingKinds = ScoringVocabulary.LastingKinds.ToArray(),
-                }, commandTimeout: 600, cancellationToken: cancellationToken));
-            foreach (var t in tallies)
+            var byKind = Bucket(cumulative, unit);
+            var (before, through) = byKind.GetValueOrDefault(kind);
+            byKind[kind] = (before + group.Through - group.Count, through + group.Through);
+            if (group.Ids.Count > 0)
             {
-                var bucket = Bucket(events, t.UnitId);
-                var count = bucket.GetValueOrDefault((t.Kind, t.Level))?.Count ?? 0;
-                bucket[(t.Kind, t.Level)] = new EventTally(count, t.Weight, t.Days, t.WeightedDays);
+                var ids = group.Ids.ToArray();
+                Array.Sort(ids);
+                inPeriodIds[(unit, kind, level)] = ids;
+            }
+
+            if (group.DayIds.Count > 0)
+            {
+                var ids = group.DayIds.ToArray();
+                Array.Sort(ids);
+                dayIds[(unit, kind, level)] = ids;
             }
         }
 
@@ -191,7 +225,7 @@ public sealed class PeriodInputsStore : IStore
         var snapshots = (await connection.QueryAsync<(long UnitId, int Tasks, int Closed, int Open, int OnSchedule, int Yellow, int Red, int OverdueOpen, bool ReportedInPeriod)>(
                 new CommandDefinition(TallySnapshot, new
                 {
-                    common.campaignId, common.snapshotId, common.start, common.cutoff, cutoffDay = scope.CutoffDay,
+                    campaignId = scope.CampaignId, snapshotId = scope.SnapshotId, start = scope.PeriodStart, cutoff = scope.Cutoff, cutoffDay = scope.CutoffDay,
                     notStartedBefore, redBehind = lights.RedBehind, yellowBehind = lights.YellowBehind,
                 }, commandTimeout: 600, cancellationToken: cancellationToken)))
             .ToDictionary(s => s.UnitId, s => new SnapshotTally(s.Tasks, s.Closed, s.Open, s.OnSchedule, s.Yellow, s.Red, s.OverdueOpen, s.ReportedInPeriod));
@@ -212,7 +246,57 @@ public sealed class PeriodInputsStore : IStore
             facts[unit.Id] = new UnitFacts(unit.Id, new Dictionary<(string, string), EventTally>(), new Dictionary<string, (int, int)>(), SnapshotTally.None);
         }
 
-        return new PeriodInputs(units, facts.OrderBy(f => f.Key).ToDictionary(f => f.Key, f => f.Value), excludedEntries);
+        return new PeriodInputs(units, facts.OrderBy(f => f.Key).ToDictionary(f => f.Key, f => f.Value), excludedEntries,
+            new EventIdIndex(inPeriodIds, dayIds));
+    }
+
+    private static async Task<Dictionary<long, (decimal Weight, DateTimeOffset? Stop)>> ExportAssignmentsAsync(NpgsqlConnection connection, long snapshotId,
+        CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<long, (decimal, DateTimeOffset?)>();
+        using var export = await connection.BeginBinaryExportAsync(string.Format(CultureInfo.InvariantCulture, ExportAssignments, snapshotId), cancellationToken);
+        export.Timeout = TimeSpan.FromMinutes(10);
+        while (await export.StartRowAsync(cancellationToken) >= 0)
+        {
+            var id = export.Read<long>();
+            var weight = export.Read<decimal>();
+            DateTimeOffset? stop = null;
+            if (export.IsNull)
+            {
+                export.Skip();
+            }
+            else
+            {
+                stop = new DateTimeOffset(export.Read<DateTime>(), TimeSpan.Zero);
+            }
+
+            result[id] = (weight, stop);
+        }
+
+        return result;
+    }
+
+    private static long? SkipNull(NpgsqlBinaryExporter export)
+    {
+        export.Skip();
+        return null;
+    }
+
+    private static string ArrayLiteral(IEnumerable<string> values) => "'{" + string.Join(",", values) + "}'";
+
+    private static string Instant(DateTimeOffset instant) =>
+        "'" + instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture) + "'::timestamptz";
+
+    /// <summary>One unit's events of one kind at one level, as the stream tallies them.</summary>
+    private sealed class EventGroup
+    {
+        public int Count;
+        public int Through;
+        public decimal Weight;
+        public decimal Days;
+        public decimal WeightedDays;
+        public readonly List<long> Ids = [];
+        public readonly List<long> DayIds = [];
     }
 
     public static async Task<Dictionary<long, UnitInfo>> LoadUnitsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)

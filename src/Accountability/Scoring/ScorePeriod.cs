@@ -69,33 +69,10 @@ public sealed partial class ScorePeriod(
         RETURNING id
         """;
 
-    private const string InsertLedger = $"""
-        CREATE INDEX ON {PeriodInputsStore.EventGroupTable} (unit_id, kind);
-        INSERT INTO score_ledger_entry (run_id, unit_id, rule_id, rule_name, rulebook_code, rulebook_version, component, quantity,
-                                        points, basis, event_kind, event_count, event_ids)
-        SELECT @runId, l.unit_id, l.rule_id, l.rule_name, @code, @version, l.component, l.quantity, l.points, l.basis, l.event_kind,
-               coalesce(cardinality(x.ids), 0), coalesce(x.ids, '{"{}"}')
-        FROM unnest(@units, @rules, @names, @components, @quantities, @points, @bases, @kinds, @levels, @perDay)
-             AS l(unit_id, rule_id, rule_name, component, quantity, points, basis, event_kind, levels, per_day)
-        LEFT JOIN LATERAL (
-            SELECT array_agg(i ORDER BY i) AS ids
-            FROM (
-                SELECT unnest(g.ids) AS i FROM {PeriodInputsStore.EventGroupTable} g
-                WHERE NOT l.per_day AND g.unit_id = l.unit_id AND g.kind = l.event_kind AND position(',' || g.level || ',' IN l.levels) > 0
-                UNION ALL
-                SELECT unnest(d.ids) FROM {PeriodInputsStore.DayGroupTable} d
-                WHERE l.per_day AND d.unit_id = l.unit_id AND d.kind = l.event_kind AND position(',' || d.level || ',' IN l.levels) > 0
-            ) e
-        ) x ON l.event_kind IS NOT NULL
-        """;
-
-    private const string NoDayGroups = $"""
-        CREATE TEMP TABLE IF NOT EXISTS {PeriodInputsStore.DayGroupTable} (unit_id bigint, kind text, level text, ids bigint[]) ON COMMIT DROP
-        """;
-
-    private const string SelectLedgerDigests = """
-        SELECT unit_id, rule_id, event_count, encode(sha256(convert_to(event_ids::text, 'UTF8')), 'hex')
-        FROM score_ledger_entry WHERE run_id = @runId
+    private const string CopyLedger = """
+        COPY score_ledger_entry (run_id, unit_id, rule_id, rule_name, rulebook_code, rulebook_version, component, quantity, points, basis,
+                                 event_kind, event_count, event_ids)
+        FROM STDIN (FORMAT BINARY)
         """;
 
     private const string CopyResults = """
@@ -151,15 +128,14 @@ public sealed partial class ScorePeriod(
             cycleRunId = request.CycleRunId, supersedes, state = StateJson(outcome.Next), now = request.Now,
         }, cancellationToken: cancellationToken));
 
-        await WriteLedgerAsync(connection, runId, rulebook, outcome.Ledger, cancellationToken);
+        var digests = await WriteLedgerAsync(connection, runId, rulebook, facts, outcome.Ledger, cancellationToken);
         Phase("ledger");
         await WriteResultsAsync(connection, runId, outcome.Results, cancellationToken);
         var consequenceIds = await WriteConsequencesAsync(connection, runId, request, facts, outcome.Consequences, cancellationToken);
         await responses.IssueAsync(connection, campaign, rulebook, outcome.Consequences, consequenceIds, request.Now, cancellationToken);
         Phase("results and consequences");
 
-        var hash = await OutputHashAsync(connection, runId, outcome, cancellationToken);
-        Phase("output hash");
+        var hash = OutputHash(outcome, digests);
         var issued = await documents.IssueAsync(connection, new PeriodDocumentsRequest(campaign, scope, rulebook, runId, facts.Units,
             outcome, consequenceIds, request.Now, request.DryRun), cancellationToken);
         var byConsequence = issued.ByConsequence.ToList();
@@ -242,25 +218,53 @@ public sealed partial class ScorePeriod(
         return result;
     }
 
-    private static async Task WriteLedgerAsync(NpgsqlConnection connection, long runId, Rulebook rulebook, IReadOnlyList<LedgerLine> ledger,
-        CancellationToken cancellationToken)
+    /// <summary>Writes the ledger by binary COPY, every line with the ids of its events, and returns each line's count
+    /// and a SHA-256 of its ids for the output hash.</summary>
+    private static async Task<Dictionary<(long, string), (int Count, string Digest)>> WriteLedgerAsync(NpgsqlConnection connection, long runId,
+        Rulebook rulebook, PeriodInputs facts, IReadOnlyList<LedgerLine> ledger, CancellationToken cancellationToken)
     {
-        await connection.ExecuteAsync(new CommandDefinition(NoDayGroups, cancellationToken: cancellationToken));
         var dayRules = rulebook.Points.Where(p => p.Per == PointBasis.Day).Select(p => p.Id).ToHashSet();
-        await connection.ExecuteAsync(new CommandDefinition(InsertLedger, new
+        var index = facts.EventIds ?? EventIdIndex.Empty;
+        var digests = new Dictionary<(long, string), (int, string)>();
+        await using var copy = await connection.BeginBinaryImportAsync(CopyLedger, cancellationToken);
+        copy.Timeout = TimeSpan.FromMinutes(10);
+        foreach (var line in ledger)
         {
-            runId, code = rulebook.Code, version = rulebook.Version,
-            units = ledger.Select(l => l.UnitId).ToArray(),
-            rules = ledger.Select(l => l.RuleId).ToArray(),
-            names = ledger.Select(l => l.RuleName).ToArray(),
-            components = ledger.Select(l => l.Component).ToArray(),
-            quantities = ledger.Select(l => l.Quantity).ToArray(),
-            points = ledger.Select(l => l.Points).ToArray(),
-            bases = ledger.Select(l => l.Basis).ToArray(),
-            kinds = ledger.Select(l => l.EventKind).ToArray(),
-            levels = ledger.Select(l => "," + string.Join(",", l.Levels) + ",").ToArray(),
-            perDay = ledger.Select(l => dayRules.Contains(l.RuleId)).ToArray(),
-        }, commandTimeout: 600, cancellationToken: cancellationToken));
+            var ids = index.For(line, dayRules.Contains(line.RuleId));
+            digests[(line.UnitId, line.RuleId)] = (ids.Length, Digest(ids));
+            await copy.StartRowAsync(cancellationToken);
+            copy.Write(runId, NpgsqlDbType.Bigint);
+            copy.Write(line.UnitId, NpgsqlDbType.Bigint);
+            copy.Write(line.RuleId, NpgsqlDbType.Text);
+            copy.Write(line.RuleName, NpgsqlDbType.Text);
+            copy.Write(rulebook.Code, NpgsqlDbType.Text);
+            copy.Write(rulebook.Version, NpgsqlDbType.Integer);
+            copy.Write(line.Component, NpgsqlDbType.Text);
+            copy.Write(line.Quantity, NpgsqlDbType.Numeric);
+            copy.Write(line.Points, NpgsqlDbType.Numeric);
+            copy.Write(line.Basis, NpgsqlDbType.Text);
+            if (line.EventKind is { } kind)
+            {
+                copy.Write(kind, NpgsqlDbType.Text);
+            }
+            else
+            {
+                copy.WriteNull();
+            }
+
+            copy.Write(ids.Length, NpgsqlDbType.Integer);
+            copy.Write(ids, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
+        }
+
+        await copy.CompleteAsync(cancellationToken);
+        return digests;
+    }
+
+    private static string Digest(long[] ids)
+    {
+        var bytes = new byte[ids.Length * sizeof(long)];
+        Buffer.BlockCopy(ids, 0, bytes, 0, bytes.Length);
+        return Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
     }
 
     private static async Task WriteResultsAsync(NpgsqlConnection connection, long runId, IReadOnlyList<UnitResult> results,
@@ -336,13 +340,8 @@ public sealed partial class ScorePeriod(
     /// <summary>SHA-256 over a canonical text of the run's ledger (with a digest of each line's event ids), ranking rows
     /// and consequences. Database ids of the run itself and timestamps are left out: they differ between two runs that
     /// say the same thing.</summary>
-    private static async Task<string> OutputHashAsync(NpgsqlConnection connection, long runId, PeriodOutcome outcome, CancellationToken cancellationToken)
-    {
-        var digests = (await connection.QueryAsync<(long UnitId, string RuleId, int Count, string Digest)>(new CommandDefinition(SelectLedgerDigests,
-                new { runId }, commandTimeout: 600, cancellationToken: cancellationToken)))
-            .ToDictionary(d => (d.UnitId, d.RuleId), d => (d.Count, d.Digest));
-        return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText(outcome, digests)))).ToLowerInvariant();
-    }
+    private static string OutputHash(PeriodOutcome outcome, IReadOnlyDictionary<(long, string), (int Count, string Digest)> digests) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText(outcome, digests)))).ToLowerInvariant();
 
     internal static string CanonicalText(PeriodOutcome outcome, IReadOnlyDictionary<(long, string), (int Count, string Digest)> digests)
     {
