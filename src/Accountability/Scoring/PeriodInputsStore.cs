@@ -42,8 +42,7 @@ public sealed class PeriodInputsStore : IStore
     // COPY takes no parameters: every value spliced in below is the engine's own (ids, instants it formats, kinds and
     // levels from the vocabulary), never user text.
     private const string ExportEvents = """
-        COPY (SELECT e.id, e.unit_id, array_position({1}::text[], e.kind), coalesce(array_position({2}::text[], e.level), 0),
-                     e.assignment_id, e.occurred_at
+        COPY (SELECT e.id, e.unit_id, array_position({1}::text[], e.kind), coalesce(array_position({2}::text[], e.level), 0){6}
               FROM scoring_event e
               WHERE e.campaign_id = {0} AND e.occurred_at >= {3} AND e.occurred_at < {4} AND e.occurred_at <= {5}
                 AND e.kind = ANY({1}::text[]))
@@ -135,8 +134,10 @@ public sealed class PeriodInputsStore : IStore
             : await ExportAssignmentsAsync(connection, scope.SnapshotId, cancellationToken);
 
         var groups = new Dictionary<(long Unit, int Kind, int Level), EventGroup>();
+        // The assignment and the instant travel only when a rule needs them (weights, days, counts before the period).
+        var full = earlier || assignments.Count > 0;
         var sql = string.Format(CultureInfo.InvariantCulture, ExportEvents, scope.CampaignId, ArrayLiteral(kinds), ArrayLiteral(levels),
-            Instant(from), Instant(scope.PeriodEnd), Instant(scope.Cutoff));
+            Instant(from), Instant(scope.PeriodEnd), Instant(scope.Cutoff), full ? ", e.assignment_id, e.occurred_at" : "");
         using (var export = await connection.BeginBinaryExportAsync(sql, cancellationToken))
         {
             export.Timeout = TimeSpan.FromMinutes(10);
@@ -149,9 +150,15 @@ public sealed class PeriodInputsStore : IStore
                 var unit = export.Read<long>();
                 var kind = export.Read<int>();
                 var level = export.Read<int>();
-                var assignment = export.IsNull ? SkipNull(export) : export.Read<long>();
-                var occurred = export.Read<DateTime>();
-                if (excluded.Contains(id))
+                long? assignment = null;
+                var occurred = stop.UtcDateTime;
+                if (full)
+                {
+                    assignment = export.IsNull ? SkipNull(export) : export.Read<long>();
+                    occurred = export.Read<DateTime>();
+                }
+
+                if (excluded.Count > 0 && excluded.Contains(id))
                 {
                     continue;
                 }

@@ -50,6 +50,8 @@ CREATE TABLE score_ledger_entry (
     event_ids        bigint[]      NOT NULL DEFAULT '{}',
     UNIQUE (run_id, unit_id, rule_id)
 );
+-- Id arrays compress poorly and are written in bulk at every period close: store them uncompressed.
+ALTER TABLE score_ledger_entry ALTER COLUMN event_ids SET STORAGE EXTERNAL;
 
 -- The ranking of a run: every scored unit, ranked within its category or (outside the ranked categories) scored only.
 CREATE TABLE score_unit_result (
