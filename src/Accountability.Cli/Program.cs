@@ -5,6 +5,7 @@ using Accountability.Cli.Cycles;
 using Accountability.Cli.Database;
 using Accountability.Cli.Organization;
 using Accountability.Cli.Plans;
+using Accountability.Cli.Scoring;
 
 namespace Accountability.Cli;
 
@@ -26,6 +27,8 @@ public static class Program
         root.Subcommands.Add(AuditCommands.Create());
         root.Subcommands.Add(CycleCommands.Create());
         root.Subcommands.Add(PlanCommands.Create());
+        root.Subcommands.Add(ScoringCommands.Create());
+        root.Subcommands.Add(SimulateCommand.Create());
         return root;
     }
 }

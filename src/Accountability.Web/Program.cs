@@ -6,6 +6,7 @@ using Accountability.Web.Hosting;
 using Accountability.Web.Notices;
 using Accountability.Web.Organization;
 using Accountability.Web.Plans;
+using Accountability.Web.Scoring;
 using Scalar.AspNetCore;
 
 var builder = WebApplication.CreateBuilder(args);
@@ -46,6 +47,7 @@ app.MapOrganizationApi();
 app.MapCyclesApi();
 app.MapNoticesApi();
 app.MapPlansApi();
+app.MapScoringApi();
 app.MapRazorPages();
 
 app.Run();

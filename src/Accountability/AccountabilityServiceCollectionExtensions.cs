@@ -26,6 +26,7 @@ public static class AccountabilityServiceCollectionExtensions
         services.AddSingleton<CalendarCatalog>();
         services.AddSingleton<Plans.PlanCompilationCatalog>();
         services.AddHostedService<Plans.PlanCompilationCheck>();
+        services.AddSingleton<Scoring.RulebookCatalog>();
         services.TryAddSingleton<IAssignmentStartPolicy, DefaultAssignmentStartPolicy>();
         services.AddAccountabilityCyclesAndNotices(configuration);
 

@@ -1,0 +1,185 @@
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Accountability.Audit;
+using Accountability.Scoring;
+using Dapper;
+using Npgsql;
+
+namespace Accountability.Documents;
+
+public sealed record PeriodDocumentsRequest(
+    CampaignInfo Campaign,
+    ScoringScope Scope,
+    Rulebook Rulebook,
+    long RunId,
+    IReadOnlyDictionary<long, UnitInfo> Units,
+    PeriodOutcome Outcome,
+    IReadOnlyDictionary<(long, string, string?), long> ConsequenceIds,
+    DateTimeOffset Now,
+    bool DryRun);
+
+/// <summary>The documents a run stands on: every one (new, re-issued or unchanged), those issued as a new version by
+/// this run, and which document carries each consequence.</summary>
+public sealed record IssuedDocuments(
+    IReadOnlyList<long> All,
+    IReadOnlyList<long> Reissued,
+    IReadOnlyDictionary<long, long> ByConsequence,
+    IReadOnlyDictionary<long, long> ReferralByUnit);
+
+/// <summary>
+/// Writes a scored period's documents. A document is identified by its natural key (<c>criticism:CAMPAIGN:monthly:2017-10</c>);
+/// a key seen for the first time gets version 1 and the next number (文号) of the issuer's prefix and year; a key whose
+/// content is unchanged keeps its document; a changed one gets a new version that supersedes the old and keeps its
+/// number; a key no longer produced (an appeal removed the criticism) gets a revoking version. Units concerned are
+/// notified in-app (with read receipts) of every new version unless the run is a dry run.
+/// </summary>
+public sealed class IssuePeriodDocuments : IUseCase
+{
+    private const string SelectDiscipline = """
+        SELECT u.id, u.name FROM unit u
+        WHERE EXISTS (SELECT 1 FROM membership m WHERE m.unit_id = u.id AND m.role = 'discipline')
+        ORDER BY u.id LIMIT 1
+        """;
+
+    private const string SelectLatest = """
+        SELECT DISTINCT ON (natural_key) id, natural_key AS naturalkey, version, sha256, number, kind, title, recipient_unit_id AS recipient,
+               coalesce((data ->> 'revoked')::boolean, false) AS revoked
+        FROM document
+        WHERE campaign_id = @campaignId AND period = @period AND natural_key LIKE @keyPattern
+        ORDER BY natural_key, version DESC
+        """;
+
+    private const string ReserveNumbers = """
+        INSERT INTO document_number_counter (campaign_id, prefix, year, last_number) VALUES (@campaignId, @prefix, @year, @count)
+        ON CONFLICT (campaign_id, prefix, year) DO UPDATE SET last_number = document_number_counter.last_number + @count
+        RETURNING last_number
+        """;
+
+    private const string InsertMany = """
+        INSERT INTO document (campaign_id, kind, period, natural_key, version, supersedes_id, number, title, issuer_unit_id,
+                              recipient_unit_id, html, data, sha256, issued_at)
+        SELECT @campaignId, d.kind, @period, d.natural_key, d.version, d.supersedes_id, d.number, d.title, @issuer, d.recipient, d.html,
+               d.data::jsonb, d.sha256, @now
+        FROM unnest(@kinds, @keys, @versions, @supersedes, @numbers, @titles, @recipients, @htmls, @datas, @hashes)
+             AS d(kind, natural_key, version, supersedes_id, number, title, recipient, html, data, sha256)
+        RETURNING id, natural_key
+        """;
+
+    private const string NotifyMany = """
+        INSERT INTO notification (unit_id, campaign_id, kind, title, body, link, dedupe_key, created_at)
+        SELECT n.unit_id, @campaignId, 'document', n.title, n.body, '/documents/' || n.document_id, 'document:' || n.document_id || ':unit:' || n.unit_id, @now
+        FROM unnest(@units, @documents, @titles, @bodies) AS n(unit_id, document_id, title, body)
+        ON CONFLICT (dedupe_key) DO NOTHING
+        """;
+
+    public async Task<IssuedDocuments> IssueAsync(NpgsqlConnection connection, PeriodDocumentsRequest request, CancellationToken cancellationToken)
+    {
+        var (campaign, scope) = (request.Campaign, request.Scope);
+        var discipline = await connection.QuerySingleOrDefaultAsync<(long Id, string Name)?>(new CommandDefinition(SelectDiscipline, cancellationToken: cancellationToken));
+        var drafts = PeriodDocuments.Compose(request, discipline?.Id, discipline?.Name ?? "县纪委监委");
+        var latest = (await connection.QueryAsync<Latest>(
+                new CommandDefinition(SelectLatest, new { campaignId = campaign.Id, period = scope.Period, keyPattern = $"%:{campaign.Code}:{scope.Cycle}:{scope.Period}%" },
+                    cancellationToken: cancellationToken)))
+            .Where(d => PeriodDocuments.Kinds.Contains(d.Kind))
+            .ToDictionary(d => d.NaturalKey);
+
+        // Numbers for every document seen for the first time, reserved in one statement, in the drafts' order.
+        var year = TimeZoneInfo.ConvertTime(request.Now, campaign.Zone).Year;
+        var prefix = request.Rulebook.DocumentPrefix ?? campaign.Code;
+        var fresh = drafts.Where(d => !latest.TryGetValue(d.NaturalKey, out var l) || l.Revoked).ToList();
+        var numbers = new Dictionary<string, string>();
+        if (fresh.Count > 0)
+        {
+            var last = await connection.ExecuteScalarAsync<int>(new CommandDefinition(ReserveNumbers, new { campaignId = campaign.Id, prefix, year, count = fresh.Count },
+                cancellationToken: cancellationToken));
+            for (var i = 0; i < fresh.Count; i++)
+            {
+                numbers[fresh[i].NaturalKey] = string.Create(CultureInfo.InvariantCulture, $"{prefix}〔{year}〕{last - fresh.Count + 1 + i}号");
+            }
+        }
+
+        var rows = new List<NewDocument>();
+        var kept = new Dictionary<string, long>();
+        foreach (var draft in drafts)
+        {
+            var previous = latest.GetValueOrDefault(draft.NaturalKey);
+            var number = numbers.TryGetValue(draft.NaturalKey, out var n) ? n : previous!.Number;
+            var html = draft.Render(number).ToHtml();
+            var sha256 = Sha256(html);
+            if (previous is { Revoked: false } && previous.Sha256 == sha256)
+            {
+                kept[draft.NaturalKey] = previous.Id;
+                continue;
+            }
+
+            rows.Add(new NewDocument(draft.Kind, draft.NaturalKey, previous is null ? 1 : previous.Version + 1, previous?.Id, number, draft.Title,
+                draft.RecipientUnitId, html, JsonSerializer.Serialize(draft.Data, AuditEntry.PayloadJsonOptions), sha256,
+                draft.NotifyUnits, previous is null ? draft.Title : draft.Title + "（更正）"));
+        }
+
+        // Documents this period had that the run no longer produces are revoked by a new version saying so.
+        var produced = drafts.Select(d => d.NaturalKey).ToHashSet();
+        var issuerName = request.Rulebook.Issuer ?? campaign.Name;
+        var date = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(request.Now, campaign.Zone).DateTime);
+        foreach (var stale in latest.Values.Where(d => !d.Revoked && !produced.Contains(d.NaturalKey)).OrderBy(d => d.NaturalKey, StringComparer.Ordinal))
+        {
+            var title = $"关于撤销《{stale.Title}》的通知";
+            var html = new OfficialDocument(issuerName, stale.Number, title, null,
+                [new Paragraph($"经申诉复核重新计算，《{stale.Title}》（{stale.Number}）所依据的情形已不存在，现予撤销。")],
+                issuerName, date, [], "撤销").ToHtml();
+            rows.Add(new NewDocument(stale.Kind, stale.NaturalKey, stale.Version + 1, stale.Id, stale.Number, title, stale.Recipient, html,
+                JsonSerializer.Serialize(new { revoked = true, revokes = stale.Id }), Sha256(html), stale.Recipient is { } r ? [r] : [], title));
+        }
+
+        var inserted = rows.Count == 0
+            ? new Dictionary<string, long>()
+            : (await connection.QueryAsync<(long Id, string NaturalKey)>(new CommandDefinition(InsertMany, new
+            {
+                campaignId = campaign.Id, period = scope.Period, issuer = campaign.HeadquartersUnitId, now = request.Now,
+                kinds = rows.Select(r => r.Kind).ToArray(), keys = rows.Select(r => r.NaturalKey).ToArray(), versions = rows.Select(r => r.Version).ToArray(),
+                supersedes = rows.Select(r => r.Supersedes).ToArray(), numbers = rows.Select(r => r.Number).ToArray(), titles = rows.Select(r => r.Title).ToArray(),
+                recipients = rows.Select(r => r.Recipient).ToArray(), htmls = rows.Select(r => r.Html).ToArray(), datas = rows.Select(r => r.Data).ToArray(),
+                hashes = rows.Select(r => r.Sha256).ToArray(),
+            }, commandTimeout: 600, cancellationToken: cancellationToken))).ToDictionary(r => r.NaturalKey, r => r.Id);
+
+        if (!request.DryRun && rows.Count > 0)
+        {
+            var notices = rows.SelectMany(r => r.Notify.Select(u => (Unit: u, Document: inserted[r.NaturalKey], Title: r.NoticeTitle,
+                Body: r.Number is null ? r.NoticeTitle : $"{r.Number} {r.NoticeTitle}"))).ToList();
+            await connection.ExecuteAsync(new CommandDefinition(NotifyMany, new
+            {
+                campaignId = campaign.Id, now = request.Now, units = notices.Select(n => n.Unit).ToArray(), documents = notices.Select(n => n.Document).ToArray(),
+                titles = notices.Select(n => n.Title).ToArray(), bodies = notices.Select(n => n.Body).ToArray(),
+            }, commandTimeout: 600, cancellationToken: cancellationToken));
+        }
+
+        var all = new List<long>();
+        var byConsequence = new Dictionary<long, long>();
+        var referralByUnit = new Dictionary<long, long>();
+        foreach (var draft in drafts)
+        {
+            var id = kept.TryGetValue(draft.NaturalKey, out var k) ? k : inserted[draft.NaturalKey];
+            all.Add(id);
+            foreach (var consequenceId in draft.ConsequenceIds)
+            {
+                byConsequence[consequenceId] = id;
+            }
+
+            if (draft.Kind == "referral" && draft.SubjectUnitId is { } subject)
+            {
+                referralByUnit[subject] = id;
+            }
+        }
+
+        return new IssuedDocuments(all, rows.Select(r => inserted[r.NaturalKey]).ToList(), byConsequence, referralByUnit);
+    }
+
+    private sealed record Latest(long Id, string NaturalKey, int Version, string Sha256, string? Number, string Kind, string Title, long? Recipient, bool Revoked);
+
+    private sealed record NewDocument(string Kind, string NaturalKey, int Version, long? Supersedes, string? Number, string Title, long? Recipient, string Html,
+        string Data, string Sha256, IReadOnlyList<long> Notify, string NoticeTitle);
+
+    public static string Sha256(string html) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(html))).ToLowerInvariant();
+}

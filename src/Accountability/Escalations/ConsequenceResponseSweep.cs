@@ -1,0 +1,74 @@
+using Accountability.Audit;
+using Accountability.Cycles;
+using Dapper;
+using Npgsql;
+
+namespace Accountability.Escalations;
+
+/// <summary>
+/// Every minute: responses a consequence demanded that are now past due and unanswered are marked overdue, the unit
+/// and headquarters are notified, and the fact is audited — in bounded batches claimed with SKIP LOCKED, so two nodes
+/// never mark the same one.
+/// </summary>
+public sealed class ConsequenceResponseSweep(NpgsqlDataSource dataSource, TimeProvider time) : IPeriodicSweep
+{
+    public const int BatchSize = 1000;
+
+    private const string Claim = """
+        WITH due AS (
+            SELECT consequence_id, kind FROM consequence_response
+            WHERE due_at <= @now AND responded_at IS NULL AND overdue_at IS NULL
+            ORDER BY due_at, consequence_id, kind
+            LIMIT @limit FOR UPDATE SKIP LOCKED
+        )
+        UPDATE consequence_response r SET overdue_at = @now
+        FROM due WHERE r.consequence_id = due.consequence_id AND r.kind = due.kind
+        RETURNING r.consequence_id, r.kind, r.name, r.unit_id, r.due_at
+        """;
+
+    private const string Notify = """
+        INSERT INTO notification (unit_id, campaign_id, kind, title, body, link, dedupe_key, created_at)
+        SELECT x.unit_id, c.campaign_id, 'consequence_response_overdue', x.title, x.title, '/consequences/' || c.id, x.dedupe, @now
+        FROM unnest(@units, @consequences, @titles, @dedupes) AS x(unit_id, consequence_id, title, dedupe)
+        JOIN consequence c ON c.id = x.consequence_id
+        ON CONFLICT (dedupe_key) DO NOTHING
+        """;
+
+    private const string SelectCampaigns = "SELECT id, campaign_id FROM consequence WHERE id = ANY(@ids)";
+
+    public string Name => "consequence-responses";
+
+    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
+    {
+        var total = 0;
+        while (true)
+        {
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+            var now = time.GetUtcNow();
+            var due = (await connection.QueryAsync<(long ConsequenceId, string Kind, string Name, long UnitId, DateTimeOffset DueAt)>(
+                new CommandDefinition(Claim, new { now, limit = BatchSize }, cancellationToken: cancellationToken))).ToList();
+            if (due.Count == 0)
+            {
+                return total;
+            }
+
+            var campaigns = (await connection.QueryAsync<(long Id, long CampaignId)>(new CommandDefinition(SelectCampaigns,
+                new { ids = due.Select(d => d.ConsequenceId).Distinct().ToArray() }, cancellationToken: cancellationToken))).ToDictionary(c => c.Id, c => c.CampaignId);
+            await connection.ExecuteAsync(new CommandDefinition(Notify, new
+            {
+                now, units = due.Select(d => d.UnitId).ToArray(), consequences = due.Select(d => d.ConsequenceId).ToArray(),
+                titles = due.Select(d => $"{d.Name}逾期未报送").ToArray(),
+                dedupes = due.Select(d => $"consequence:{d.ConsequenceId}:{d.Kind}:overdue").ToArray(),
+            }, cancellationToken: cancellationToken));
+            await AuditLog.AppendAsync(connection, due.Select(d => AuditEntry.Create("consequence.response_overdue", AuditActor.Timer, now,
+                new { consequenceId = d.ConsequenceId, kind = d.Kind, dueAt = d.DueAt }, unitId: d.UnitId, campaignId: campaigns[d.ConsequenceId])), cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+            total += due.Count;
+            if (due.Count < BatchSize)
+            {
+                return total;
+            }
+        }
+    }
+}

@@ -1,0 +1,153 @@
+using Accountability.Cycles;
+using Accountability.Scoring;
+using Dapper;
+
+namespace Accountability.Tests.Scoring;
+
+public sealed class ScorePeriodTests : IAsyncLifetime
+{
+    private ScoringWorld _world = null!;
+
+    public async Task InitializeAsync() => _world = await ScoringWorld.CreateAsync("jining-consecutive");
+
+    public async Task DisposeAsync() => await _world.DisposeAsync();
+
+    private async Task SeedOctoberAsync()
+    {
+        var weighty = await _world.TaskAsync("1", weight: 2);
+        var light = await _world.TaskAsync("2", milestones: """[{"on": "2017-10-15", "percent": 50}]""");
+        var huayu = await _world.AssignAsync("jx-huayu", weighty, reportedAt: "2017-10-20T01:00Z");
+        await _world.AssignAsync("jx-huayu", light, progress: 10, reportedAt: "2017-10-20T01:00Z");       // 40 behind: red
+        await _world.AssignAsync("jx-yangshan", light, progress: 35, reportedAt: "2017-10-20T01:00Z");   // 15 behind: yellow
+        await _world.EventsAsync("jx-huayu", "overdue", 2, "2017-10-10T02:00Z", assignmentId: huayu);
+        await _world.EventsAsync("jx-yangshan", "problem_found", 3, "2017-10-12T02:00Z", "city");
+        await _world.EventsAsync("jx-yangshan", "problem_found", 1, "2017-09-12T02:00Z", "city");          // September: not counted
+        await _world.EventsAsync("jx-jishu", "closed_on_time", 1, "2017-10-31T15:00Z");
+    }
+
+    [Fact]
+    public async Task Score_WritesALedgerLineWithTheEventsBehindIt_TheRankingAndTheConsequences()
+    {
+        await SeedOctoberAsync();
+
+        var result = await _world.ScoreAsync("2017-10");
+
+        var huayu = await _world.UnitAsync("jx-huayu");
+        var overdue = (await _world.QueryAsync<(decimal Points, int Count, long[] Ids, string Code, int Version)>(
+            "SELECT points, event_count, event_ids, rulebook_code, rulebook_version FROM score_ledger_entry WHERE run_id = @RunId AND unit_id = @huayu AND rule_id = 'overdue'",
+            new { result.RunId, huayu })).Single();
+        Assert.Equal(-4m, overdue.Points);                                  // two events on a task of weight 2
+        Assert.Equal(2, overdue.Count);
+        Assert.Equal(overdue.Ids.Order(), overdue.Ids);
+        Assert.Equal(("jining-consecutive", 1), (overdue.Code, overdue.Version));
+        var rows = (await _world.QueryAsync<(string Code, int? Rank, decimal Score, int Red, int Yellow, bool Bottom)>("""
+            SELECT u.code, r.rank, r.score, r.red, r.yellow, r.bottom FROM score_unit_result r JOIN unit u ON u.id = r.unit_id
+            WHERE r.run_id = @RunId AND r.category = 'towns' ORDER BY r.rank, u.sort_order
+            """, new { result.RunId })).ToDictionary(r => r.Code);
+        Assert.Equal(100 - 4 - 2m, rows["jx-huayu"].Score);                 // overdue −4, one red light −2
+        Assert.Equal(1, rows["jx-huayu"].Red);
+        Assert.Equal(1, rows["jx-yangshan"].Yellow);
+        Assert.Equal(100 - 0.6m - 0.5m, rows["jx-yangshan"].Score);
+        Assert.Equal(13, rows["jx-huayu"].Rank);
+        Assert.True(rows["jx-huayu"].Bottom);
+        Assert.Equal(1, rows["jx-jishu"].Rank);
+        var consequences = await _world.QueryAsync<(string Kind, string Post, string? Holder, string[] Rules)>(
+            "SELECT kind, post, holder_name, rule_ids FROM consequence WHERE run_id = @RunId AND unit_id = @huayu ORDER BY kind", new { result.RunId, huayu });
+        Assert.Contains(("admonishment_talk", "deputy_in_charge", "贾远"), consequences.Select(c => (c.Kind, c.Post, c.Holder)));
+        Assert.Contains(consequences, c => c.Kind == "supervision_order" && c.Rules.SequenceEqual(["red-light-supervision"]));
+    }
+
+    [Fact]
+    public async Task Score_AdmonishmentTalk_FixesItsResponseTimersOnTheWorkingDayCalendar()
+    {
+        await SeedOctoberAsync();
+        _world.Engine.Time.SetUtcNow(DateTimeOffset.Parse("2017-11-01T01:00Z"));   // Wednesday 1 November, 09:00 in Shanghai
+
+        var result = await _world.ScoreAsync("2017-10");
+
+        var due = await _world.QueryAsync<(string Kind, DateTimeOffset DueAt)>("""
+            SELECT r.kind, r.due_at FROM consequence_response r JOIN consequence c ON c.id = r.consequence_id
+            WHERE c.run_id = @RunId AND c.kind = 'admonishment_talk' AND c.unit_id = @unit ORDER BY r.kind
+            """, new { result.RunId, unit = await _world.UnitAsync("jx-huayu") });
+        // Five working days after Wednesday 1 November is Wednesday 8 November; due by the end of that day in Shanghai.
+        Assert.Equal(DateTimeOffset.Parse("2017-11-08T16:00Z"), due.Single(d => d.Kind == "rectification_plan").DueAt);
+        Assert.Equal(DateTimeOffset.Parse("2017-12-01T16:00Z"), due.Single(d => d.Kind == "written_report").DueAt);
+    }
+
+    [Fact]
+    public async Task Score_TwiceOnTheSameEventsAndRulebook_GivesByteIdenticalResults()
+    {
+        await SeedOctoberAsync();
+
+        var first = await _world.ScoreAsync("2017-10");
+        var second = await _world.ScoreAsync("2017-10");
+
+        Assert.NotEqual(first.RunId, second.RunId);
+        Assert.Equal(first.OutputSha256, second.OutputSha256);
+        // The documents say the same, so the second run issued no new version of any of them.
+        Assert.Equal(first.DocumentIds, second.DocumentIds);
+        Assert.Empty(second.ReissuedDocumentIds);
+        var ledgers = await _world.QueryAsync<string>("""
+            SELECT string_agg(unit_id || '|' || rule_id || '|' || points || '|' || event_ids::text, E'\n' ORDER BY unit_id, rule_id)
+            FROM score_ledger_entry WHERE run_id = ANY(@runs) GROUP BY run_id ORDER BY run_id
+            """, new { runs = new[] { first.RunId, second.RunId } });
+        Assert.Equal(ledgers[0], ledgers[1]);
+        Assert.Equal(1, await _world.ScalarAsync<int>("SELECT count(*) FROM score_run WHERE current"));
+    }
+
+    [Fact]
+    public async Task Score_OnAnotherDatabaseWithTheSameData_GivesTheSameHashAndTheSameBulletinBytes()
+    {
+        await SeedOctoberAsync();
+        var here = await _world.ScoreAsync("2017-10");
+        await using var other = await ScoringWorld.CreateAsync("jining-consecutive");
+        var weighty = await other.TaskAsync("1", weight: 2);
+        var light = await other.TaskAsync("2", milestones: """[{"on": "2017-10-15", "percent": 50}]""");
+        var huayu = await other.AssignAsync("jx-huayu", weighty, reportedAt: "2017-10-20T01:00Z");
+        await other.AssignAsync("jx-huayu", light, progress: 10, reportedAt: "2017-10-20T01:00Z");
+        await other.AssignAsync("jx-yangshan", light, progress: 35, reportedAt: "2017-10-20T01:00Z");
+        await other.EventsAsync("jx-huayu", "overdue", 2, "2017-10-10T02:00Z", assignmentId: huayu);
+        await other.EventsAsync("jx-yangshan", "problem_found", 3, "2017-10-12T02:00Z", "city");
+        await other.EventsAsync("jx-yangshan", "problem_found", 1, "2017-09-12T02:00Z", "city");
+        await other.EventsAsync("jx-jishu", "closed_on_time", 1, "2017-10-31T15:00Z");
+
+        var there = await other.ScoreAsync("2017-10");
+
+        Assert.Equal(here.OutputSha256, there.OutputSha256);
+        const string bulletin = "SELECT sha256 FROM document WHERE kind = 'ranking_bulletin'";
+        Assert.Equal(await _world.ScalarAsync<string>(bulletin), await other.ScalarAsync<string>(bulletin));
+    }
+
+    [Fact]
+    public async Task CycleScorer_ScoresFromTheSnapshotTheCycleFroze_NotFromTheLiveAssignments()
+    {
+        await SeedOctoberAsync();
+        var scorer = _world.Engine.Get<IEnumerable<IPeriodScorer>>().Single(s => s.Handles("jining-consecutive"));
+        var (start, end) = PeriodBounds.For("2017-10", TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
+        await using var connection = await _world.Engine.Database.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var snapshot = await FreezeSnapshot.RunAsync(connection, _world.CampaignId, "monthly", "2017-10", end, end);
+        await connection.ExecuteAsync("UPDATE assignment SET progress_percent = 100, state = 'closed'");   // after the cut-off
+
+        var result = await scorer.ScoreAsync(connection, new PeriodContext(_world.CampaignId, "monthly", "2017-10", start, end, end, 7, false, end), default);
+        await transaction.CommitAsync();
+
+        Assert.NotEmpty(result.DocumentIds);
+        Assert.Equal(snapshot, await _world.ScalarAsync<long>("SELECT snapshot_id FROM score_run WHERE current"));
+        Assert.Equal(1, await _world.ScalarAsync<int>("SELECT count(*) FROM period_snapshot"));
+        Assert.Equal(1, await _world.ScalarAsync<int>("SELECT red FROM score_unit_result r JOIN unit u ON u.id = r.unit_id WHERE u.code = 'jx-huayu'"));
+        Assert.False(scorer.Handles("no-such-rulebook"));
+    }
+
+    [Fact]
+    public async Task Score_WritesTheAuditEventWithTheOutputHash()
+    {
+        await SeedOctoberAsync();
+
+        var result = await _world.ScoreAsync("2017-10");
+
+        var payload = await _world.ScalarAsync<string>("SELECT payload::text FROM audit_event WHERE kind = 'scoring.period_scored'");
+        Assert.Contains(result.OutputSha256, payload);
+        Assert.True(await _world.ScalarAsync<int>("SELECT count(*) FROM audit_event WHERE kind = 'consequence.issued'") > 0);
+    }
+}
