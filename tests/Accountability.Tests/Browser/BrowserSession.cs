@@ -73,6 +73,9 @@ public sealed class BrowserSession : IAsyncDisposable
         {
             BaseURL = BaseUrl, Locale = locale, ViewportSize = new ViewportSize { Width = width, Height = height },
         });
+        // CI machines are slow and shared: wait longer than Playwright's 30 s default before calling a page broken.
+        context.SetDefaultTimeout(90_000);
+        context.SetDefaultNavigationTimeout(90_000);
         return await context.NewPageAsync();
     }
 
