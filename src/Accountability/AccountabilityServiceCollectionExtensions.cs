@@ -23,7 +23,7 @@ public static class AccountabilityServiceCollectionExtensions
         services.AddSingleton<MigrationRunner>();
         services.Configure<WorkflowsOptions>(configuration.GetSection(WorkflowsOptions.Section));
         services.AddSingleton<CalendarCatalog>();
-        services.TryAddSingleton<IAssignmentStartPolicy, DefaultAssignmentStartPolicy>();
+        services.AddAssignmentWorkflow(configuration);
 
         services.Scan(scan => scan
             .FromAssemblyOf<IUseCase>()
