@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Accountability.Cli.Access;
+using Accountability.Cli.Assignments;
 using Accountability.Cli.Audit;
 using Accountability.Cli.Database;
 using Accountability.Cli.Organization;
@@ -22,6 +23,8 @@ public static class Program
         }
 
         root.Subcommands.Add(AuditCommands.Create());
+        root.Subcommands.Add(SweepCommands.Create());
+        root.Subcommands.Add(WorkflowCommands.Create());
         return root;
     }
 }

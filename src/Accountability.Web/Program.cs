@@ -1,6 +1,7 @@
 using Accountability;
 using Accountability.Database;
 using Accountability.Web.Access;
+using Accountability.Web.Assignments;
 using Accountability.Web.Hosting;
 using Accountability.Web.Organization;
 using Scalar.AspNetCore;
@@ -39,6 +40,7 @@ app.MapOpenApi();
 app.MapScalarApiReference("/api/docs");
 app.MapAccessApi();
 app.MapOrganizationApi();
+app.MapAssignmentsApi();
 app.MapRazorPages();
 
 app.Run();
