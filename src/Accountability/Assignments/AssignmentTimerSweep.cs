@@ -68,16 +68,30 @@ public sealed partial class AssignmentTimerSweep(
             light = u.light,
             next_timer_at = u.next_at, next_timer_kind = u.next_kind,
             recheck_at = u.recheck_at, recheck_kind = u.recheck_kind,
-            timers_fired = CASE WHEN u.fired_key IS NULL THEN a.timers_fired ELSE array_append(a.timers_fired, u.fired_key) END,
+            timers_fired = CASE WHEN u.fired_keys IS NULL THEN a.timers_fired ELSE a.timers_fired || string_to_array(u.fired_keys, ',') END,
             last_chased_at = u.last_chased_at, chaser_level = u.chaser_level, closed_at = u.closed_at,
             updated_at = @now
         FROM unnest(@ids, @states, @lights, @nextAts, @nextKinds, @recheckAts, @recheckKinds, @firedKeys, @chasedAts,
                     @chaserLevels, @closedAts)
-             AS u(id, state, light, next_at, next_kind, recheck_at, recheck_kind, fired_key, last_chased_at, chaser_level, closed_at)
+             AS u(id, state, light, next_at, next_kind, recheck_at, recheck_kind, fired_keys, last_chased_at, chaser_level, closed_at)
         WHERE a.id = u.id
         """;
 
+    private const int MaxFiringsPerRow = 8;
+
     public string Name => "assignment-timers";
+
+    /// <summary>The row's earliest pending timer if it is due by <paramref name="now"/>.</summary>
+    private static PendingTimer? Due(AssignmentFacts item, DateTimeOffset now)
+    {
+        PendingTimer? next = item.NextTimerAt is { } at && item.NextTimerKind is { } kind ? new PendingTimer(kind, at) : null;
+        if (item.RecheckAt is { } recheckAt && item.RecheckKind is { } recheckKind && (next is null || recheckAt < next.Value.At))
+        {
+            next = new PendingTimer(recheckKind, recheckAt);
+        }
+
+        return next is { } n && n.At <= now ? n : null;
+    }
 
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
@@ -123,19 +137,31 @@ public sealed partial class AssignmentTimerSweep(
         var updates = new List<AssignmentFacts>(rows.Count);
         var firedKeys = new List<string?>(rows.Count);
         var fired = new List<Fired>(rows.Count);
-        var recheck = ReferenceEquals(claimSql, ClaimRecheck);
         foreach (var row in rows)
         {
             var definition = catalog.Get(row.WorkflowCode, row.WorkflowVersion);
             var campaign = campaigns[row.CampaignId];
-            var (after, key, firing) = Fire(row, recheck ? row.RecheckKind! : row.NextTimerKind!, recheck ? row.RecheckAt!.Value : row.NextTimerAt!.Value,
-                definition, campaign, now, decisions);
-            updates.Add(after);
-            firedKeys.Add(key);
-            if (firing is not null)
+            // Several timers may be due at once (the sweep was down, or a stale reminder gave way to an overdue one):
+            // fire them in order, each with its own event, up to a bound that stops a definition looping on itself.
+            var current = row;
+            var keys = new List<string>();
+            for (var step = 0; step < MaxFiringsPerRow && Due(current, now) is { } due; step++)
             {
-                fired.Add(firing);
+                var (after, key, firing) = Fire(current, due.Kind, due.At, definition, campaign, now, decisions);
+                current = after;
+                if (key is not null)
+                {
+                    keys.Add(key);
+                }
+
+                if (firing is not null)
+                {
+                    fired.Add(firing);
+                }
             }
+
+            updates.Add(current);
+            firedKeys.Add(keys.Count == 0 ? null : string.Join(',', keys));
         }
 
         await connection.ExecuteAsync(new CommandDefinition(UpdateRows, new

@@ -264,15 +264,15 @@ public static partial class WorkflowDefinitionReader
             var path = $"transitions[{i}]";
             if (items[i] is not YamlMappingNode map)
             {
-                yaml.ErrorAt(items[i], path, "must be a mapping with on, by, from and optional to, inputs, guards, effects");
+                yaml.ErrorAt(items[i], path, "must be a mapping with trigger, by, from and optional to, inputs, guards, effects");
                 continue;
             }
 
-            yaml.RejectUnknownKeys(map, path, "on", "by", "from", "to", "inputs", "guards", "effects", "when_refused");
-            var trigger = yaml.Required(map, "on", $"{path}.on") ?? "";
+            yaml.RejectUnknownKeys(map, path, "trigger", "by", "from", "to", "inputs", "guards", "effects", "when_refused");
+            var trigger = yaml.Required(map, "trigger", $"{path}.trigger") ?? "";
             if (trigger.Length > 0 && !Identifier().IsMatch(trigger))
             {
-                yaml.ErrorAt(map, $"{path}.on", "a trigger must be lower-case letters, digits and underscores");
+                yaml.ErrorAt(map, $"{path}.trigger", "a trigger must be lower-case letters, digits and underscores");
             }
 
             var by = new List<WorkflowParty>();
@@ -312,7 +312,7 @@ public static partial class WorkflowDefinitionReader
 
             if (by.Contains(WorkflowParty.Timer) && !timerNames.Contains(trigger))
             {
-                yaml.ErrorAt(map, $"{path}.on", $"'{trigger}' is fired by the timer but no timer of that name is defined");
+                yaml.ErrorAt(map, $"{path}.trigger", $"'{trigger}' is fired by the timer but no timer of that name is defined");
             }
             else if (!by.Contains(WorkflowParty.Timer) && timerNames.Contains(trigger))
             {
@@ -512,7 +512,7 @@ public static partial class WorkflowDefinitionReader
                 if (duplicate is not null)
                 {
                     var second = duplicate.Skip(1).First();
-                    yaml.Error(second.Line, $"transitions (on: {group.Key})",
+                    yaml.Error(second.Line, $"transitions (trigger: {group.Key})",
                         $"from state {state.Name} two transitions on '{group.Key}' lead to {duplicate.Key} (also at line {duplicate.First().Line})");
                 }
             }
