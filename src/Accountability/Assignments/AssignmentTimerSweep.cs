@@ -225,7 +225,7 @@ public sealed partial class AssignmentTimerSweep(
         var after = row with { TimersFired = alreadyFired ? row.TimersFired : [.. row.TimersFired, key] };
 
         var to = decision!.To;
-        after = after with { State = to, ClosedAt = definition.IsOpen(to) ? after.ClosedAt : now };
+        after = after with { State = to, ClosedAt = definition.IsOpen(row.State) && !definition.IsOpen(to) ? now : after.ClosedAt };
         // A state-changing timer may fire again in a later episode (returned after the due date: overdue again); its
         // effects — scores, notices, chasers — belong to the instance and happen once.
         var effects = alreadyFired
