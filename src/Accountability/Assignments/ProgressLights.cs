@@ -54,6 +54,11 @@ public static class ProgressLights
         "issued", "acknowledged", "in_progress", "extension_pending", "overdue", "returned", "reopened",
     };
 
+    /// <summary>Whether moving between these states can change the light (it depends on the state only through
+    /// whether the item is open and still being worked on).</summary>
+    public static bool StateMatters(string from, bool fromOpen, string to, bool toOpen) =>
+        fromOpen != toOpen || WorkingStates.Contains(from) != WorkingStates.Contains(to);
+
     public static string? Compute(AssignmentFacts item, string state, bool open, CampaignFacts campaign, DateTimeOffset now,
         ProgressLightOptions options)
     {

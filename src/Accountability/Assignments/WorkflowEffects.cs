@@ -21,7 +21,7 @@ public static class WorkflowEffects
     /// <summary>Evaluates <paramref name="effects"/> (their <c>when</c> conditions) against the context after the
     /// transition. <paramref name="chaserMessage"/> and <paramref name="chaserColour"/> come from a manual chaser.</summary>
     public static PlannedEffects Plan(WorkflowContext context, IEnumerable<WorkflowEffect> effects, string trigger,
-        long? actingPerson, string? chaserMessage = null, string? chaserColour = null)
+        long? actingPerson, string? chaserMessage = null, string? chaserColour = null, Dictionary<string, string>? details = null)
     {
         var item = context.Item;
         var scores = new List<ScoreRow>();
@@ -39,7 +39,7 @@ public static class WorkflowEffects
                 case ScoreEffect score:
                     var level = score.Kind is "not_rectified_in_time" or "relapse" ? item.FoundLevel : null;
                     scores.Add(new ScoreRow(item.CampaignId, item.UnitId, item.Id, score.Kind, level, context.Now,
-                        Detail(item, trigger)));
+                        details is null ? Detail(item, trigger) : CachedDetail(item, trigger, details)));
                     break;
                 case NotifyEffect notify when Recipient(notify.To, item, context.Campaign) is { } unit:
                     notices.Add((notify, unit));
@@ -83,6 +83,18 @@ public static class WorkflowEffects
         NotifyTarget.Headquarters => campaign.HeadquartersUnitId,
         _ => null,
     };
+
+    private static string CachedDetail(AssignmentFacts item, string trigger, Dictionary<string, string> details)
+    {
+        var key = string.Create(CultureInfo.InvariantCulture, $"{trigger}|{item.EffectiveDue?.UtcTicks}|{item.VerifierUnitId}|{item.VerifiedBy}");
+        if (!details.TryGetValue(key, out var detail))
+        {
+            detail = Detail(item, trigger);
+            details[key] = detail;
+        }
+
+        return detail;
+    }
 
     public static string Detail(AssignmentFacts item, string trigger) =>
         JsonSerializer.Serialize(new Dictionary<string, object?>

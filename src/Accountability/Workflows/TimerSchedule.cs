@@ -115,13 +115,13 @@ public static class TimerSchedule
     /// Timers with <c>until</c> are dropped once that instant has passed.
     /// </summary>
     public static NextTimers Next(WorkflowDefinition definition, string state, AssignmentFacts item, CampaignFacts campaign,
-        DateTimeOffset now)
+        DateTimeOffset now, Dictionary<(TimerDefinition, DateTimeOffset, long), DateTimeOffset?>? instants = null)
     {
         PendingTimer? best = null;
         var bestOrder = int.MaxValue;
         foreach (var timer in definition.TimersIn(state))
         {
-            if (InstantOf(timer, item, campaign) is not { } at)
+            if (Cached(timer, item, campaign, instants) is not { } at)
             {
                 continue;
             }
@@ -145,6 +145,26 @@ public static class TimerSchedule
         }
 
         return definition.IsOpen(state) ? new NextTimers(best, null) : new NextTimers(null, best);
+    }
+
+    /// <summary>A sweep computes the same few instants for thousands of items (they share due dates): it passes a cache
+    /// keyed by timer, anchor and campaign.</summary>
+    private static DateTimeOffset? Cached(TimerDefinition timer, AssignmentFacts item, CampaignFacts campaign,
+        Dictionary<(TimerDefinition, DateTimeOffset, long), DateTimeOffset?>? instants)
+    {
+        if (instants is null || AnchorOf(timer.From, item) is not { } anchor)
+        {
+            return InstantOf(timer, item, campaign);
+        }
+
+        var key = (timer, anchor, campaign.Id);
+        if (!instants.TryGetValue(key, out var at))
+        {
+            at = InstantOf(timer, item, campaign);
+            instants[key] = at;
+        }
+
+        return at;
     }
 
     /// <summary>True when firing <paramref name="kind"/> in <paramref name="state"/> can move the item elsewhere.</summary>
