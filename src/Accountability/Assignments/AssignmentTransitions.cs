@@ -178,7 +178,7 @@ public sealed partial class AssignmentTransitions(
         await WriteEvidenceAsync(connection, before.Id, trigger, evidence, actor.PersonId, now, step.AuditSeq);
         await WorkflowWrites.WriteScoresAsync(connection, planned.Scores.Select(s => (s, step.AuditSeq)), cancellationToken);
         var chaserIds = planned.Chaser is { } issued ? await WorkflowWrites.WriteChasersAsync(connection, [(issued, step.AuditSeq)]) : [];
-        var notices = Notices(planned, after, campaign, definition, step.AuditSeq).ToList();
+        var notices = Notices(planned, after, campaign, definition, step.AuditSeq, trigger).ToList();
         if (planned.Chaser is { } c && chaserIds.Length == 1)
         {
             notices.Add(ChaserNotice(c, chaserIds[0], after));
@@ -214,13 +214,13 @@ public sealed partial class AssignmentTransitions(
     }
 
     public static IEnumerable<NoticeRow> Notices(PlannedEffects planned, AssignmentFacts item, CampaignFacts campaign,
-        WorkflowDefinition definition, long auditSeq)
+        WorkflowDefinition definition, long auditSeq, string trigger)
     {
         var label = definition.State(item.State).Label;
         for (var i = 0; i < planned.Notices.Count; i++)
         {
             var (effect, unit) = planned.Notices[i];
-            yield return new NoticeRow(unit, item.CampaignId, item.Id, "assignment." + effect.To.ToString().ToLowerInvariant(),
+            yield return new NoticeRow(unit, item.CampaignId, item.Id, "assignment." + trigger,
                 WorkflowEffects.Render(effect.Title, item, campaign, label), "", $"/assignments/{item.Id}",
                 $"audit:{auditSeq}:{i}");
         }
@@ -257,7 +257,7 @@ public sealed partial class AssignmentTransitions(
 
         await WorkflowWrites.WriteScoresAsync(step.Connection, scores.Select(s => (s, step.AuditSeq)), cancellationToken);
         await WorkflowWrites.WriteNoticesAsync(step.Connection,
-            Notices(planned, item, context.Campaign, context.Definition, step.AuditSeq).ToList(), step.Now);
+            Notices(planned, item, context.Campaign, context.Definition, step.AuditSeq, trigger + ".refused").ToList(), step.Now);
     }
 
     private static async Task<AssignmentView?> ClaimKeyAsync(NpgsqlConnection connection, long personId, string key, byte[] fingerprint,
