@@ -124,6 +124,7 @@ public sealed class WorkflowDefinition
     private readonly Dictionary<string, StateDefinition> _states;
     private readonly Dictionary<string, TimerDefinition> _timers;
     private readonly Dictionary<string, List<TimerDefinition>> _timersByState;
+    private readonly Dictionary<(string State, string Trigger), TransitionDefinition[]> _routes;
 
     public WorkflowDefinition(string code, int version, string name, string initial, IReadOnlyList<StateDefinition> states,
         IReadOnlyList<TimerDefinition> timers, IReadOnlyList<TransitionDefinition> transitions,
@@ -144,6 +145,10 @@ public sealed class WorkflowDefinition
             .Where(t => transitions.Any(tr => tr.Trigger == t.Kind && tr.By.Contains(WorkflowParty.Timer) && AppliesTo(tr, s.Name)))
             .OrderBy(t => t.Order)
             .ToList(), StringComparer.Ordinal);
+        // The sweep asks for the same few routes hundreds of thousands of times.
+        _routes = states.SelectMany(s => transitions.Where(t => AppliesTo(t, s.Name)).Select(t => (s.Name, t)))
+            .GroupBy(x => (x.Name, x.t.Trigger))
+            .ToDictionary(g => g.Key, g => g.Select(x => x.t).ToArray());
     }
 
     public string Code { get; }
@@ -180,8 +185,8 @@ public sealed class WorkflowDefinition
     public IReadOnlyList<TimerDefinition> TimersIn(string state) =>
         _timersByState.TryGetValue(state, out var timers) ? timers : [];
 
-    public IEnumerable<TransitionDefinition> Routes(string state, string trigger) =>
-        Transitions.Where(t => t.Trigger == trigger && AppliesTo(t, state));
+    public IReadOnlyList<TransitionDefinition> Routes(string state, string trigger) =>
+        _routes.TryGetValue((state, trigger), out var routes) ? routes : [];
 
     public static bool AppliesTo(TransitionDefinition transition, string state) =>
         transition.From.Contains("*") || transition.From.Contains(state);
