@@ -36,7 +36,7 @@ public static class WorkflowCommands
             try
             {
                 var definition = parse.GetValue(version) is { } v ? catalog.Get(parse.GetValue(code)!, v) : catalog.Latest(parse.GetValue(code)!);
-                var table = new Table().AddColumns("on", "by", "from", "to", "guards");
+                var table = new Table().AddColumns("trigger", "by", "from", "to", "guards");
                 foreach (var t in definition.Transitions)
                 {
                     table.AddRow(t.Trigger, string.Join(", ", t.By).ToLowerInvariant(), string.Join(", ", t.From), t.To ?? "(stays)",
