@@ -191,25 +191,6 @@ public sealed partial class AssignmentTimerSweep(
             firedKeys.Add(keys.Count == 0 ? null : string.Join(',', keys));
         }
 
-        var firstSeq = 0L;
-        if (fired.Count > 0)
-        {
-            var lastSeq = await AuditLog.AppendAsync(connection, fired.Select(f => new AuditEntry(
-                "assignment.timer." + f.Kind, AuditActor.Timer, now, Payload(f, cache), f.Before.UnitId, f.Before.CampaignId, f.Before.Id)),
-                cancellationToken);
-            firstSeq = lastSeq - fired.Count + 1;
-            await WorkflowWrites.WriteScoresAsync(connection,
-                fired.SelectMany((f, i) => f.Effects.Scores.Select(s => (s, firstSeq + i))), cancellationToken);
-            var chasers = fired.Select((f, i) => (f, Seq: firstSeq + i)).Where(x => x.f.Effects.Chaser is not null).ToList();
-            var chaserIds = await WorkflowWrites.WriteChasersAsync(connection, chasers.Select(x => (x.f.Effects.Chaser!, x.Seq)).ToList());
-            var notices = Digests(fired, firstSeq).ToList();
-            notices.AddRange(chasers.Select((x, i) => AssignmentTransitions.ChaserNotice(x.f.Effects.Chaser!, chaserIds[i], x.f.After)));
-            await WorkflowWrites.WriteNoticesAsync(connection, notices, now);
-        }
-
-        // The rows are updated last on purpose: the foreign keys of scoring events, chasers and notices take a KEY SHARE
-        // lock on each assignment, which costs nothing while we hold the row's FOR UPDATE lock from the claim but would
-        // write every row a second time once this UPDATE had made a new version of it.
         await connection.ExecuteAsync(new CommandDefinition(UpdateRows, new
         {
             ids = updates.Select(u => u.Id).ToArray(),
@@ -225,6 +206,25 @@ public sealed partial class AssignmentTimerSweep(
             closedAts = updates.Select(u => u.ClosedAt?.ToUniversalTime()).ToArray(),
             now,
         }, commandTimeout: 600, cancellationToken: cancellationToken));
+
+        // The rows first, the events after: only the events need the audit log's head, so while this batch appends,
+        // another worker can already claim, decide and update its own rows. (Writing the events first would spare the
+        // foreign-key checks below a lock write on each new row version, but would hold the head through the UPDATE
+        // and leave the second worker idle; measured, neither order won on a loaded machine.)
+        if (fired.Count > 0)
+        {
+            var lastSeq = await AuditLog.AppendAsync(connection, fired.Select(f => new AuditEntry(
+                "assignment.timer." + f.Kind, AuditActor.Timer, now, Payload(f, cache), f.Before.UnitId, f.Before.CampaignId, f.Before.Id)),
+                cancellationToken);
+            var firstSeq = lastSeq - fired.Count + 1;
+            await WorkflowWrites.WriteScoresAsync(connection,
+                fired.SelectMany((f, i) => f.Effects.Scores.Select(s => (s, firstSeq + i))), cancellationToken);
+            var chasers = fired.Select((f, i) => (f, Seq: firstSeq + i)).Where(x => x.f.Effects.Chaser is not null).ToList();
+            var chaserIds = await WorkflowWrites.WriteChasersAsync(connection, chasers.Select(x => (x.f.Effects.Chaser!, x.Seq)).ToList());
+            var notices = Digests(fired, firstSeq).ToList();
+            notices.AddRange(chasers.Select((x, i) => AssignmentTransitions.ChaserNotice(x.f.Effects.Chaser!, chaserIds[i], x.f.After)));
+            await WorkflowWrites.WriteNoticesAsync(connection, notices, now);
+        }
 
         await transaction.CommitAsync(cancellationToken);
         return (rows.Count, fired.Count);
