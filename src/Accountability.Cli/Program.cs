@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Accountability.Cli.Access;
+using Accountability.Cli.Assignments;
 using Accountability.Cli.Audit;
 using Accountability.Cli.Cycles;
 using Accountability.Cli.Database;
@@ -29,6 +30,8 @@ public static class Program
         root.Subcommands.Add(PlanCommands.Create());
         root.Subcommands.Add(ScoringCommands.Create());
         root.Subcommands.Add(SimulateCommand.Create());
+        root.Subcommands.Add(SweepCommands.Create());
+        root.Subcommands.Add(WorkflowCommands.Create());
         return root;
     }
 }

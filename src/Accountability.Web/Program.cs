@@ -2,6 +2,7 @@ using Accountability;
 using Accountability.Database;
 using Accountability.Web.Access;
 using Accountability.Web.Cycles;
+using Accountability.Web.Assignments;
 using Accountability.Web.Hosting;
 using Accountability.Web.Notices;
 using Accountability.Web.Organization;
@@ -48,6 +49,7 @@ app.MapCyclesApi();
 app.MapNoticesApi();
 app.MapPlansApi();
 app.MapScoringApi();
+app.MapAssignmentsApi();
 app.MapRazorPages();
 
 app.Run();

@@ -27,8 +27,8 @@ public static class AccountabilityServiceCollectionExtensions
         services.AddSingleton<Plans.PlanCompilationCatalog>();
         services.AddHostedService<Plans.PlanCompilationCheck>();
         services.AddSingleton<Scoring.RulebookCatalog>();
-        services.TryAddSingleton<IAssignmentStartPolicy, DefaultAssignmentStartPolicy>();
         services.AddAccountabilityCyclesAndNotices(configuration);
+        services.AddAssignmentWorkflow(configuration);
 
         services.Scan(scan => scan
             .FromAssemblyOf<IUseCase>()
