@@ -11,15 +11,17 @@ using Accountability.Tests.Assignments;
 using Accountability.Tests.Plans;
 using Dapper;
 using Microsoft.Extensions.DependencyInjection;
+using Npgsql;
 
 namespace Accountability.Tests.EndToEnd;
 
 /// <summary>
-/// One September of a county campaign through every capability, as the engine runs it: the sample county; a plan with
+/// Two months of a county campaign through every capability, as the engine runs it: the sample county; a plan with
 /// its rulebook and cadence imported; towns acknowledge and submit; the environment bureau verifies; inspection finds
 /// problems that 化雨镇 leaves unrectified, so the timer sweep makes them overdue and chases; the scheduler's monthly
 /// close scores under the rulebook, publishes the bulletin, issues the consequences and refers 化雨镇's deputy to the
-/// discipline commission with a sealed dossier; the audit chain is intact at the end.
+/// discipline commission with a sealed dossier; in October a look-back finds 羊山镇's rectified problem relapsed, it is
+/// reopened, rectified again and scored twice at the next close; the audit chain is intact at the end.
 /// </summary>
 public sealed class CampaignEndToEndTests : IAsyncLifetime
 {
@@ -98,8 +100,28 @@ public sealed class CampaignEndToEndTests : IAsyncLifetime
             """, new { number, unit });
     }
 
+    private static async Task<List<(string Unit, string Kind, string Post)>> ConsequencesAsync(NpgsqlConnection connection, string period) =>
+        (await connection.QueryAsync<(string, string, string)>("""
+            SELECT u.code, c.kind, c.post FROM consequence c JOIN unit u ON u.id = c.unit_id
+            WHERE c.period = @period ORDER BY u.code, c.kind, c.post
+            """, new { period })).ToList();
+
+    private static async Task<List<(string Rule, decimal Points, int Events)>> LedgerAsync(NpgsqlConnection connection, string period, string unit) =>
+        (await connection.QueryAsync<(string, decimal, int)>("""
+            SELECT e.rule_id, e.points, e.event_count FROM score_ledger_entry e
+            JOIN score_run r ON r.id = e.run_id AND r.current JOIN unit u ON u.id = e.unit_id
+            WHERE r.period = @period AND u.code = @unit AND e.points <> 0 ORDER BY e.rule_id
+            """, new { period, unit })).ToList();
+
+    private static async Task<(decimal Score, int ProblemsFound, int Unrectified)> ResultAsync(NpgsqlConnection connection, string period, string unit) =>
+        await connection.QuerySingleAsync<(decimal, int, int)>("""
+            SELECT s.score, s.problems_found, s.unrectified FROM score_unit_result s
+            JOIN score_run r ON r.id = s.run_id AND r.current JOIN unit u ON u.id = s.unit_id
+            WHERE r.period = @period AND u.code = @unit
+            """, new { period, unit });
+
     [Fact]
-    public async Task ASeptemberOfTheCampaign_FromPlanToDisciplineInbox_ThroughEveryCapability()
+    public async Task Campaign_RunThroughSeptemberAndOctober_RanksEscalatesRefersAndReopensALookBackRelapse()
     {
         // The county and the plan, as the planner loads them.
         await OrganizationFixture.ImportSampleAsync(_engine);
@@ -171,11 +193,13 @@ public sealed class CampaignEndToEndTests : IAsyncLifetime
             "SELECT count(*) FROM notification n JOIN unit u ON u.id = n.unit_id WHERE n.document_id = @Id AND u.code = 'jx-huayu'", bulletin));
 
         // The consequences: criticism for the last place, accountability of the deputy for two problems left unrectified.
-        var consequences = (await connection.QueryAsync<(string Unit, string Kind, string Post)>("""
-            SELECT u.code, c.kind, c.post FROM consequence c JOIN unit u ON u.id = c.unit_id ORDER BY u.code, c.kind
-            """)).ToList();
-        Assert.Contains(("jx-huayu", "criticism", "unit"), consequences);
-        Assert.Contains(("jx-huayu", "accountability", "deputy_in_charge"), consequences);
+        // The ten untouched towns tie with 羊山镇 at 100 for second place, so the bottom three stop at 化雨镇 (ties at the
+        // cut-off are excluded); one town held accountable is short of the county roll-up's two.
+        Assert.Equal([("jx-huayu", "accountability", "deputy_in_charge"), ("jx-huayu", "criticism", "unit")],
+            await ConsequencesAsync(connection, "2017-09"));
+        // 化雨镇's points: two city-level problems found (-0.2 each) and both left unrectified (-0.5 each).
+        Assert.Equal([("not-rectified", -1.0m, 2), ("problem-found", -0.4m, 2)], await LedgerAsync(connection, "2017-09", "jx-huayu"));
+        Assert.Equal((98.6m, 2, 2), await ResultAsync(connection, "2017-09", "jx-huayu"));
 
         // The discipline inspection inbox: the referral, its sealed dossier with the acknowledgement and the chaser's receipt.
         var discipline = await ActorAsync("discipline.officer");
@@ -205,6 +229,33 @@ public sealed class CampaignEndToEndTests : IAsyncLifetime
             && string.Equals(e.GetProperty("sha256").GetString(), Convert.ToHexString(SHA256.HashData(AssignmentFixture.Photo().Content)),
                 StringComparison.OrdinalIgnoreCase));
         Assert.Equal("acknowledged", (await inbox.AcknowledgeAsync(discipline, referral.Id)).State);
+
+        // October look-back (回头看): the county inspection returns to 羊山镇's rectified stove and finds it burning coal
+        // again. The item reopens with a new date and a relapse count, and the verifier who accepted it is flagged.
+        await MoveToAsync(AssignmentFixture.Local(2017, 10, 16, 10));
+        var relapse = await _engine.Get<RecordLookBack>().RunAsync(inspector, new ActionRequest(yangshanProblem.Id), LookBackResult.Relapse,
+            "回头看发现餐馆重新使用散煤炉灶", new DateOnly(2017, 10, 27));
+        var reopened = (await _engine.Get<AssignmentStore>().FindAsync(yangshanProblem.Id))!;
+        Assert.Equal(("reopened", 1, true), (relapse.Item.State, reopened.RelapseCount, reopened.VerifierFlagged));
+        Assert.Equal(1, await connection.ExecuteScalarAsync<int>("""
+            SELECT count(*) FROM notification n JOIN unit u ON u.id = n.unit_id
+            WHERE n.assignment_id = @Id AND n.kind = 'assignment.look_back_relapse' AND u.code = 'jx-env'
+            """, yangshanProblem));
+
+        // 羊山镇 rectifies again in time, and the environment bureau accepts it.
+        await MoveToAsync(AssignmentFixture.Local(2017, 10, 20, 10));
+        await _engine.Get<SubmitForClosure>().RunAsync(yangshanOperator, new ActionRequest(yangshanProblem.Id), [AssignmentFixture.Pdf()], "炉灶已改用液化气");
+        Assert.Equal("closed", (await _engine.Get<AcceptSubmission>().RunAsync(verifier, new ActionRequest(yangshanProblem.Id))).Item.State);
+
+        // The October close: the relapse counts as a new problem and as an unrectified one, at -1 under the rule (the
+        // second rectification, within the new date, earns the on-time bonus again), and puts 羊山镇 last; 化雨镇's deputy
+        // is not held accountable a second time for the same two problems.
+        await MoveToAsync(AssignmentFixture.Local(2017, 11, 1, 9));
+        var october = Assert.Single(await _engine.Get<CatchUpCycles>().RunAsync(campaignId, "monthly"));
+        Assert.Equal(("2017-10", CycleRunOutcome.Published), (october.Period, october.Outcome));
+        Assert.Equal([("closed-on-time", 0.1m, 1), ("relapse", -1.0m, 1)], await LedgerAsync(connection, "2017-10", "jx-yangshan"));
+        Assert.Equal((99.1m, 1, 1), await ResultAsync(connection, "2017-10", "jx-yangshan"));
+        Assert.Equal([("jx-yangshan", "criticism", "unit")], await ConsequencesAsync(connection, "2017-10"));
 
         // Every action, timer, close and view above is in one intact hash chain.
         var audit = await _engine.Get<VerifyAuditLog>().RunAsync();
