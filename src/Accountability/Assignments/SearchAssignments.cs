@@ -115,11 +115,11 @@ public sealed class SearchAssignments(NpgsqlDataSource dataSource, AccessPolicy 
 
     private const string Order = "\nORDER BY coalesce(a.extended_due_at, a.due_at) NULLS LAST, u.sort_order, a.id";
 
-    private const string SelectPage = Columns + From + Where + Order + "\nLIMIT @limit OFFSET @offset";
+    private const string SelectPage = Columns + "\n" + From + "\n" + Where + Order + "\nLIMIT @limit OFFSET @offset";
 
-    private const string SelectAll = Columns + From + Where + Order;
+    private const string SelectAll = Columns + "\n" + From + "\n" + Where + Order;
 
-    private const string Count = "SELECT count(*)\n" + From + Where;
+    private const string Count = "SELECT count(*)\n" + From + "\n" + Where;
 
     private const string SelectCategories = """
         SELECT DISTINCT t.category FROM task t WHERE t.campaign_id = @campaignId AND t.category IS NOT NULL AND t.cancelled_version IS NULL
