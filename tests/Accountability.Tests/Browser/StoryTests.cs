@@ -65,6 +65,8 @@ public sealed partial class StoryTests : IAsyncLifetime
         Assert.Contains("化雨镇", await verifier.InnerTextAsync("#waiting"));
         await BrowserSession.ScreenshotAsync(verifier, "verification-queue");
         await verifier.GotoAsync(new Uri(itemUrl).PathAndQuery);
+        // The photo is shown inline once the browser has fetched and decoded it.
+        await verifier.WaitForFunctionAsync("() => { const i = document.querySelector('.gallery img'); return i && i.complete; }");
         var photoWidth = await verifier.EvaluateAsync<int>("() => document.querySelector('.gallery img').naturalWidth");
         Assert.True(photoWidth > 0, "the photo is shown inline");
         await BrowserSession.ScreenshotAsync(verifier, "item-verifier-evidence");
@@ -75,6 +77,8 @@ public sealed partial class StoryTests : IAsyncLifetime
         // ── 8 September passes: both problems at 化雨镇 are overdue, not rectified in time, and chased.
         _session.Engine.Time.SetUtcNow(new DateTimeOffset(2017, 9, 12, 1, 0, 0, TimeSpan.Zero));
         await SweepAsync();
+        // Days later the sign-in of 5 September has long expired (8 hours): the town signs in again.
+        town = await _session.SignInAsync("huayu.operator");
         await town.GotoAsync("/inbox");
         var overdue = await town.InnerTextAsync("#overdue");
         Assert.Contains("化雨镇王庄砖厂原料露天堆放", overdue);
@@ -99,6 +103,7 @@ public sealed partial class StoryTests : IAsyncLifetime
         // ── The month ends. The planner dry-runs the close (nothing issued), then closes it.
         _session.Engine.Time.SetUtcNow(new DateTimeOffset(2017, 10, 1, 2, 0, 0, TimeSpan.Zero));
         await SweepAsync();
+        planner = await _session.SignInAsync("hq.planner");
         await planner.ClickAsync("nav.main-nav >> text=调度排名");
         await BrowserSession.ScreenshotAsync(planner, "cycles");
         await planner.ClickAsync("button[data-period='2017-09'][data-action='dry-run']");
@@ -149,6 +154,7 @@ public sealed partial class StoryTests : IAsyncLifetime
         Assert.Equal(1L, await CountAsync("SELECT count(*) FROM audit_event WHERE kind = 'referral.disposed'"));
 
         // ── The town sees every point of its score explained, with the rule and the events behind it.
+        town = await _session.SignInAsync("huayu.operator");
         await town.GotoAsync("/score");
         var score = await town.InnerTextAsync("main");
         Assert.Contains("交办问题未按期整改", score);
@@ -160,6 +166,8 @@ public sealed partial class StoryTests : IAsyncLifetime
         _session.Engine.Time.SetUtcNow(new DateTimeOffset(2017, 11, 1, 2, 0, 0, TimeSpan.Zero));
         await SweepAsync();
         await _session.Engine.Get<RunCycle>().RunAsync(new CycleRunRequest(Campaign, "2017-10"), AuditActor.Cycle);
+        planner = await _session.SignInAsync("hq.planner");
+        town = await _session.SignInAsync("huayu.operator");
         await planner.ClickAsync("nav.main-nav >> text=指挥调度");
         await planner.ClickAsync($"a[href='/campaigns/{Campaign}'] >> nth=0");
         Assert.Equal(2, await planner.Locator("#ranking-chart circle").CountAsync() / Math.Max(1, await planner.Locator(".chart-legend li").CountAsync()));

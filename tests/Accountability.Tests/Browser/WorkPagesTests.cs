@@ -20,8 +20,13 @@ public sealed partial class WorkPagesTests : IAsyncLifetime
     {
         _session = await BrowserSession.StartAsync();
         await PlanFixture.ImportAsync(_session.Engine, PlanFixture.Sample(PlanFixture.HundredDays));
-        // The campaign's deadlines have passed on the test clock: the sweep makes its items overdue, as the scheduler would.
-        await _session.Engine.Get<Accountability.Cycles.RunPeriodicSweeps>().RunAsync();
+        // The campaign's deadlines have passed: a week later on the test clock its items are overdue and chased, as the
+        // scheduler's sweep would have made them.
+        _session.Engine.Time.Advance(TimeSpan.FromDays(7));
+        for (var i = 0; i < 3; i++)
+        {
+            await _session.Engine.Get<Accountability.Cycles.RunPeriodicSweeps>().RunAsync();
+        }
     }
 
     public async Task DisposeAsync() => await _session.DisposeAsync();
@@ -166,9 +171,9 @@ public sealed partial class WorkPagesTests : IAsyncLifetime
         Assert.Contains("编号", label);
         var overflow = await page.EvaluateAsync<bool>("() => document.documentElement.scrollWidth > window.innerWidth + 1");
         Assert.False(overflow, "the page fits the phone's width");
-        await BrowserSession.ScreenshotAsync(page, "inbox-phone");
+        await BrowserSession.ScreenshotAsync(page, "inbox-phone", fullPage: false);
         await page.ClickAsync("table.responsive a >> nth=0");
-        await BrowserSession.ScreenshotAsync(page, "item-phone");
+        await BrowserSession.ScreenshotAsync(page, "item-phone", fullPage: false);
     }
 
     [Fact]
