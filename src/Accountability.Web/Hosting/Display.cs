@@ -57,6 +57,20 @@ public static class Display
         return found.ResourceNotFound ? code : found.Value;
     }
 
+    /// <summary>Why a rule refused an action, in the reader's language: the resource text named after the rule
+    /// (<c>Refusal_ExtensionMustBeFiledBeforeDueDateRule</c>) in Chinese, the engine's own sentence (which names dates
+    /// and states) in English or for a rule the resources do not know.</summary>
+    public static string Refusal(this IStringLocalizer<Text> text, string? rule, string message)
+    {
+        if (string.IsNullOrEmpty(rule) || CultureInfo.CurrentUICulture.Name.StartsWith("en", StringComparison.Ordinal))
+        {
+            return message;
+        }
+
+        var found = text["Refusal_" + rule];
+        return found.ResourceNotFound ? message : found.Value;
+    }
+
     public static IHtmlContent Light(this IStringLocalizer<Text> text, string? light) => light is null
         ? HtmlString.Empty
         : Badge("light light-" + light, text.Label("Light", light));
