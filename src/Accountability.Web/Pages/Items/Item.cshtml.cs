@@ -22,6 +22,13 @@ public sealed class ItemModel(AccessPolicy access, ViewAssignment view, ReadAssi
     /// <summary>Shown inline in the evidence viewer; anything else is offered as a download.</summary>
     public static readonly HashSet<string> InlineImageTypes = ["image/jpeg", "image/png", "image/gif", "image/webp"];
 
+    /// <summary>The actions this page has a form for; the "what you can do" card shows only when one of them is open.</summary>
+    public static readonly HashSet<string> ActionsWithAForm =
+    [
+        "acknowledge", "submit", "report_progress", "request_extension", "approve_extension", "refuse_extension", "start_verification",
+        "accept", "return", "close", "object", "close_unfounded", "chase", "look_back_pass", "look_back_relapse",
+    ];
+
     public AssignmentDetails Details { get; private set; } = null!;
 
     public AssignmentSubject Subject { get; private set; } = null!;
@@ -195,7 +202,8 @@ public sealed class ItemModel(AccessPolicy access, ViewAssignment view, ReadAssi
 
         if (payload.TryGetProperty("message", out var message) && message.ValueKind == JsonValueKind.String)
         {
-            yield return (text["Reason"], message.GetString() ?? "");
+            var rule = payload.TryGetProperty("rule", out var r) && r.ValueKind == JsonValueKind.String ? r.GetString() : null;
+            yield return (text["Reason"], text.Refusal(rule, message.GetString() ?? ""));
         }
 
         if (payload.TryGetProperty("chaser", out var chaser) && chaser.ValueKind == JsonValueKind.Object)
