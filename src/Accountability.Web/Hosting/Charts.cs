@@ -26,7 +26,8 @@ public static class Charts
     public static IHtmlContent Lines(string id, string title, string description, IReadOnlyList<string> periods, IReadOnlyList<ChartSeries> series,
         bool invert, string yLabel, decimal? min = null, decimal? max = null)
     {
-        const int width = 760, height = 320, left = 52, right = 16, top = 16, bottom = 44;
+        // The first and last periods sit inset from the plot's edges so that their labels (2017年10月) are not cut off.
+        const int width = 760, height = 320, left = 52, right = 16, top = 16, bottom = 44, inset = 40;
         var values = series.SelectMany(s => s.Values).OfType<decimal>().ToList();
         var low = min ?? (values.Count == 0 ? 0 : values.Min());
         var high = max ?? (values.Count == 0 ? 1 : values.Max());
@@ -35,7 +36,9 @@ public static class Charts
             (low, high) = (low - 1, high + 1);
         }
 
-        double X(int i) => periods.Count <= 1 ? left + (width - left - right) / 2.0 : left + i * (width - left - right) / (double)(periods.Count - 1);
+        double X(int i) => periods.Count <= 1
+            ? left + (width - left - right) / 2.0
+            : left + inset + i * (width - left - right - 2 * inset) / (double)(periods.Count - 1);
         double Y(decimal v)
         {
             var share = (double)((v - low) / (high - low));

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Accountability.Access;
+using Accountability.Organization;
 using Accountability.Rankings;
 using Accountability.Scoring;
 using Accountability.Web.Resources;
@@ -10,8 +11,11 @@ namespace Accountability.Web.Pages.Appeals;
 
 /// <summary>One appeal: what was appealed and why, with the evidence cited; headquarters accepts it (the period is
 /// recomputed and the documents that change are re-issued as new versions) or rejects it, with reasons.</summary>
-public sealed class AppealModel(AccessPolicy access, ReadScores scores, DecideAppeal decide, IStringLocalizer<Text> text) : SignedInPageModel(access)
+public sealed class AppealModel(AccessPolicy access, ReadScores scores, DecideAppeal decide, OrganizationStore organization, IStringLocalizer<Text> text)
+    : SignedInPageModel(access)
 {
+    public string UnitName { get; private set; } = "";
+
     public AppealRow Appeal { get; private set; } = null!;
 
     public IReadOnlyList<AppealEvidence> Evidence { get; private set; } = [];
@@ -35,5 +39,6 @@ public sealed class AppealModel(AccessPolicy access, ReadScores scores, DecideAp
                  ?? throw new NotFoundException($"No appeal {id} visible to {Actor.Login}.");
         Evidence = JsonSerializer.Deserialize<List<AppealEvidence>>(Appeal.Evidence, new JsonSerializerOptions(JsonSerializerDefaults.Web)) ?? [];
         MayDecide = await MayAsync(Operation.DecideAppeal);
+        UnitName = (await organization.ListUnitsAsync(HttpContext.RequestAborted)).FirstOrDefault(u => u.Code == Appeal.UnitCode)?.Name ?? Appeal.UnitCode;
     }
 }

@@ -15,8 +15,10 @@ namespace Accountability.Web.Pages.Referrals;
 /// read, the evidence hashes — and the dossier's own SHA-256, which the audit log also holds. Acknowledge receipt;
 /// record the disposition with reasons. Every view is audited by the inbox.
 /// </summary>
-public sealed class ReferralModel(AccessPolicy access, ReferralInbox inbox, IStringLocalizer<Text> text) : SignedInPageModel(access)
+public sealed class ReferralModel(AccessPolicy access, ReferralInbox inbox, PersonStore people, IStringLocalizer<Text> text) : SignedInPageModel(access)
 {
+    private readonly Dictionary<string, string> _actorNames = new(StringComparer.Ordinal);
+
     public ReferralSummary Referral { get; private set; } = null!;
 
     public ReferralDossier? Dossier { get; private set; }
@@ -58,7 +60,23 @@ public sealed class ReferralModel(AccessPolicy access, ReferralInbox inbox, IStr
         var detail = await inbox.GetAsync(Actor, id, HttpContext.RequestAborted);
         (Referral, Dossier) = (detail.Referral, detail.Dossier);
         Sealed = Dossier is null ? default : JsonDocument.Parse(Dossier.Content).RootElement.Clone();
+
+        // The dossier records who acted as "person:43"; the reader wants the name. A dossier names a handful of people.
+        var personIds = Array("items").SelectMany(i => Items(i, "timeline")).Select(t => Str(t, "actor"))
+            .Where(a => a.StartsWith("person:", StringComparison.Ordinal)).Distinct(StringComparer.Ordinal);
+        foreach (var actor in personIds)
+        {
+            if (long.TryParse(actor.AsSpan("person:".Length), out var personId)
+                && await people.LoadActorAsync(personId, HttpContext.RequestAborted) is { } person)
+            {
+                _actorNames[actor] = person.DisplayName;
+            }
+        }
     }
+
+    /// <summary>Who acted, as a reader names them: a person's name, or what the system part is called.</summary>
+    public string ActorName(string actor) =>
+        _actorNames.TryGetValue(actor, out var name) ? name : text.Label("AuditActor", actor);
 
     public IEnumerable<JsonElement> Array(string name) =>
         Sealed.ValueKind == JsonValueKind.Object && Sealed.TryGetProperty(name, out var value) && value.ValueKind == JsonValueKind.Array
