@@ -94,7 +94,7 @@ public sealed partial class StoryTests : IAsyncLifetime
         await town.FillAsync("#extension-reason", "砖厂原料棚正在施工，需延期一周。");
         await town.FillAsync("#proposed-date", "2017-09-20");
         await town.ClickAsync("form[action*='handler=Extension'] button[type=submit]");
-        Assert.Contains("due", await town.InnerTextAsync(".alert"), StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("延期申请须在完成时限之前提出", await town.InnerTextAsync(".alert"));
         await BrowserSession.ScreenshotAsync(town, "item-extension-refused");
         await town.GotoAsync(town.Url);
         Assert.Contains("被拒绝：申请延期", await town.InnerTextAsync("ol.timeline"));
@@ -161,6 +161,18 @@ public sealed partial class StoryTests : IAsyncLifetime
         Assert.Contains("-0.6", score);
         await town.ClickAsync("#ledger-title ~ article.minus details summary");
         await BrowserSession.ScreenshotAsync(town, "score-unit");
+
+        // The town appeals the deduction; the headquarters office reads the appeal and rejects it with its reasons.
+        await town.ClickAsync("#ledger-title ~ article.minus details.appeal summary");
+        await town.FillAsync("#ledger-title ~ article.minus details.appeal textarea[name=reasons]", "张楼村秸秆焚烧点位于邻镇交界处，不属本镇辖区。");
+        await town.ClickAsync("#ledger-title ~ article.minus details.appeal button[type=submit]");
+        Assert.Contains("申诉已提交", await town.InnerTextAsync(".notice"));
+        await planner.GotoAsync("/appeals");
+        await planner.ClickAsync("main table >> text=张楼村秸秆焚烧点位于邻镇交界处");
+        await BrowserSession.ScreenshotAsync(planner, "appeal");
+        await planner.FillAsync("#reason", "经核实，该点位在化雨镇辖区内，扣分无误。");
+        await planner.ClickAsync("button[name=accept][value=false]");
+        Assert.Contains("未采纳", await planner.InnerTextAsync("main"));
 
         // ── A second month, closed by the engine as the scheduler would, gives the dashboard's chart two points.
         _session.Engine.Time.SetUtcNow(new DateTimeOffset(2017, 11, 1, 2, 0, 0, TimeSpan.Zero));

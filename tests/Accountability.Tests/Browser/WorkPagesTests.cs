@@ -199,6 +199,116 @@ public sealed partial class WorkPagesTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Ledger_SearchedAndFiltered_ExportsTheSameRowsToExcelAndChasesTheSelectedItem()
+    {
+        var page = await _session.SignInAsync("hq.planner");
+        await page.GotoAsync("/ledger");
+        await page.FillAsync("#q", "化雨镇");
+        await page.SelectOptionAsync("#state", "overdue");
+        await page.ClickAsync("form.filters button[type=submit]");
+        var rows = await page.Locator("table.items tbody tr").AllInnerTextsAsync();
+        Assert.NotEmpty(rows);
+        Assert.All(rows, r => Assert.Contains("化雨镇", r));
+        Assert.All(rows, r => Assert.Contains("已逾期", r));
+        Assert.Contains($"共 {rows.Count} 项", await page.InnerTextAsync("#results-title"));
+        await BrowserSession.ScreenshotAsync(page, "ledger-filtered");
+
+        var download = await page.RunAndWaitForDownloadAsync(() => page.ClickAsync("a[download]"));
+        Assert.EndsWith(".xlsx", download.SuggestedFilename, StringComparison.Ordinal);
+        await using (var workbook = await download.CreateReadStreamAsync())
+        {
+            var buffered = new MemoryStream();
+            await workbook.CopyToAsync(buffered);
+            buffered.Position = 0;
+            var exported = MiniExcelLibs.MiniExcel.Query(buffered, useHeaderRow: true).Cast<IDictionary<string, object?>>().ToList();
+            Assert.Equal(rows.Count, exported.Count);
+            Assert.All(exported, r => Assert.Contains(r.Values, v => v?.ToString()?.Contains("化雨镇", StringComparison.Ordinal) == true));
+        }
+
+        var chasersBefore = await ScalarAsync<long>("SELECT count(*) FROM assignment_chaser");
+        await page.CheckAsync("table.items tbody tr >> nth=0 >> input[type=checkbox]");
+        await page.FillAsync("#bulk-message", "请于今日内整改到位并回执。");
+        await page.ClickAsync("#chase-form fieldset.bulk button[type=submit]");
+        Assert.Contains("已对 1 项事项催办", await page.InnerTextAsync(".notice"));
+        Assert.Equal(chasersBefore + 1, await ScalarAsync<long>("SELECT count(*) FROM assignment_chaser"));
+    }
+
+    [Fact]
+    public async Task Verifier_ReturnsWithRequirementsThenAccepts_AndALookBackRelapseReopensTheItem()
+    {
+        var (id, verifierLogin) = (await QueryAsync<(long, string)>("""
+            SELECT a.id, p.login FROM assignment a
+            JOIN unit u ON u.id = a.unit_id
+            JOIN membership m ON m.unit_id = a.verifier_unit_id AND m.role = 'verifier'
+            JOIN person p ON p.id = m.person_id
+            WHERE u.code = 'jx-huayu' AND a.state = 'overdue'
+            ORDER BY a.id LIMIT 1
+            """))[0];
+        var town = await _session.SignInAsync("huayu.operator");
+        await town.GotoAsync($"/assignments/{id}");
+        await town.ClickAsync("#acknowledge");
+        foreach (var input in await town.Locator("form[action*='handler=Submit'] input[type=file][required]").AllAsync())
+        {
+            await input.SetInputFilesAsync(new FilePayload { Name = "整改台账.pdf", MimeType = "application/pdf", Buffer = Encoding.ASCII.GetBytes("%PDF-1.4\n%%EOF\n") });
+        }
+
+        await town.FillAsync("#submit-note", "已整改。");
+        await town.ClickAsync("#submit-closure");
+        Assert.Contains("已申请销号", await town.InnerTextAsync(".badges"));
+
+        var verifier = await _session.SignInAsync(verifierLogin);
+        await verifier.GotoAsync("/verification");
+        Assert.Contains("化雨镇", await verifier.InnerTextAsync("#waiting"));
+        await verifier.GotoAsync($"/assignments/{id}");
+        await verifier.ClickAsync("summary:has-text('退回整改')");
+        await verifier.FillAsync("#requirements", "缺少整改前后对比照片，请补充现场照片后重新申请销号。");
+        await verifier.ClickAsync("form[action*='handler=Return'] button[type=submit]");
+        Assert.Contains("已退回", await verifier.InnerTextAsync(".badges"));
+        await BrowserSession.ScreenshotAsync(verifier, "item-returned");
+
+        await town.GotoAsync("/inbox");
+        var returned = await town.InnerTextAsync("#returned");
+        var title = await ScalarAsync<string>($"SELECT coalesce(l.name, t.title) FROM assignment a LEFT JOIN ledger_item l ON l.id = a.ledger_item_id LEFT JOIN task t ON t.id = a.task_id WHERE a.id = {id}");
+        Assert.Contains(title, returned);
+        await town.ClickAsync($"#returned a[href='/assignments/{id}'] >> nth=0");
+        Assert.Contains("缺少整改前后对比照片", await town.InnerTextAsync("ol.timeline"));
+
+        // The town resubmits with the photos; the verifier accepts; a look-back finds the problem back (反弹).
+        foreach (var input in await town.Locator("form[action*='handler=Submit'] input[type=file][required]").AllAsync())
+        {
+            await input.SetInputFilesAsync(new FilePayload { Name = "整改前后对比.pdf", MimeType = "application/pdf", Buffer = Encoding.ASCII.GetBytes("%PDF-1.4\n%%EOF\n") });
+        }
+
+        await town.ClickAsync("#submit-closure");
+        await verifier.GotoAsync($"/assignments/{id}");
+        await verifier.ClickAsync("#accept");
+        Assert.Contains("公示中", await verifier.InnerTextAsync(".badges"));
+        await verifier.GotoAsync("/verification");
+        Assert.Contains(title, await verifier.InnerTextAsync("#notice"));
+
+        // The five days of public notice pass without objection: the timer closes the item.
+        _session.Engine.Time.Advance(TimeSpan.FromDays(8));
+        for (var i = 0; i < 3; i++)
+        {
+            await _session.Engine.Get<Accountability.Cycles.RunPeriodicSweeps>().RunAsync();
+        }
+
+        verifier = await _session.SignInAsync(verifierLogin);
+        await verifier.GotoAsync($"/assignments/{id}");
+        Assert.Contains("已销号", await verifier.InnerTextAsync(".badges"));
+        await verifier.ClickAsync("summary:has-text('回头看')");
+        await verifier.CheckAsync("input[name=result][value=relapse]");
+        await verifier.FillAsync("#lookback-note", "复查发现该企业已恢复生产，问题反弹。");
+        await verifier.FillAsync("#lookback-due", "2017-09-30");
+        await verifier.ClickAsync("form[action*='handler=LookBack'] button[type=submit]");
+        Assert.Contains("已记录反弹", await verifier.InnerTextAsync(".notice"));
+        await BrowserSession.ScreenshotAsync(verifier, "item-look-back-relapse");
+        town = await _session.SignInAsync("huayu.operator");
+        await town.GotoAsync("/inbox");
+        Assert.Contains(title, await town.InnerTextAsync("#returned"));
+    }
+
     /// <summary>A resource key that was not found shows as itself (Nav_Ledger, State_overdue): none may reach a page.</summary>
     private static void AssertNoResourceKeys(string path, string text)
     {
