@@ -235,7 +235,7 @@ public sealed partial class WorkPagesTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Verifier_ReturnsWithRequirementsThenAccepts_AndALookBackRelapseReopensTheItem()
+    public async Task UnitReportsAndSubmits_VerifierReturnsThenAccepts_AndALookBackRelapseReopensTheItem()
     {
         var (id, verifierLogin) = (await QueryAsync<(long, string)>("""
             SELECT a.id, p.login FROM assignment a
@@ -248,6 +248,12 @@ public sealed partial class WorkPagesTests : IAsyncLifetime
         var town = await _session.SignInAsync("huayu.operator");
         await town.GotoAsync($"/assignments/{id}");
         await town.ClickAsync("#acknowledge");
+        await town.ClickAsync("summary:has-text('报送进展')");
+        await town.FillAsync("#percent", "60");
+        await town.FillAsync("#progress-note", "已完成12家企业排查建档，剩余8家本周内完成。");
+        await town.ClickAsync("form[action*='handler=Progress'] button[type=submit]");
+        Assert.Contains("进展已报送", await town.InnerTextAsync(".notice"));
+        Assert.Contains("60%", await town.InnerTextAsync(".facts"));
         foreach (var input in await town.Locator("form[action*='handler=Submit'] input[type=file][required]").AllAsync())
         {
             await input.SetInputFilesAsync(new FilePayload { Name = "整改台账.pdf", MimeType = "application/pdf", Buffer = Encoding.ASCII.GetBytes("%PDF-1.4\n%%EOF\n") });
