@@ -1,5 +1,6 @@
 using Accountability.Access;
 using Accountability.Escalations;
+using Accountability.Organization;
 using Accountability.Plans;
 using Microsoft.AspNetCore.Mvc;
 
@@ -9,7 +10,7 @@ namespace Accountability.Web.Pages.Referrals;
 /// The discipline inspection commission's inbox (纪委监委): referrals for accountability, filtered by campaign, unit,
 /// level and period and state. Only the discipline role opens it, and every listing is audited.
 /// </summary>
-public sealed class IndexModel(AccessPolicy access, ReferralInbox inbox, PlanStore plans) : SignedInPageModel(access)
+public sealed class IndexModel(AccessPolicy access, ReferralInbox inbox, PlanStore plans, OrganizationStore organization) : SignedInPageModel(access)
 {
     [BindProperty(SupportsGet = true, Name = "campaign")] public string? Campaign { get; set; }
     [BindProperty(SupportsGet = true, Name = "unit")] public string? Unit { get; set; }
@@ -21,6 +22,9 @@ public sealed class IndexModel(AccessPolicy access, ReferralInbox inbox, PlanSto
 
     public IReadOnlyList<CampaignView> Campaigns { get; private set; } = [];
 
+    /// <summary>The units a referral can name: the county's towns, streets, parks and departments (not their villages).</summary>
+    public IReadOnlyList<UnitView> Units { get; private set; } = [];
+
     public static readonly string[] Levels = ["deputy_in_charge", "government_head", "party_secretary"];
 
     public static readonly string[] States = ["received", "acknowledged", "disposed", "withdrawn"];
@@ -29,6 +33,9 @@ public sealed class IndexModel(AccessPolicy access, ReferralInbox inbox, PlanSto
     {
         await RequireAsync(Operation.HandleReferrals);
         Campaigns = await plans.ListCampaignsAsync(HttpContext.RequestAborted);
+        var units = await organization.ListUnitsAsync(HttpContext.RequestAborted);
+        var roots = units.Where(u => u.ParentId is null).Select(u => u.Id).ToHashSet();
+        Units = units.Where(u => u.ParentId is { } parent && roots.Contains(parent)).ToList();
         Referrals = await inbox.ListAsync(Actor, new ReferralFilter(Empty(Campaign), Empty(Unit), Empty(Level), Empty(Period), Empty(State)),
             HttpContext.RequestAborted);
     }
