@@ -71,6 +71,15 @@ public static class Display
         return found.ResourceNotFound ? message : found.Value;
     }
 
+    /// <summary>A campaign's rulebook as readers know it: its title (《…量化问责办法》), linked to the rulebook page.</summary>
+    public static IHtmlContent RulebookLink(Accountability.Scoring.RulebookCatalog catalog, string code)
+    {
+        var latest = catalog.All.Where(r => r.Code == code).MaxBy(r => r.Version);
+        return latest is null
+            ? new HtmlString(System.Net.WebUtility.HtmlEncode(code))
+            : new HtmlString($"<a href=\"/rulebooks?rulebook={Uri.EscapeDataString(latest.Citation)}\">{System.Net.WebUtility.HtmlEncode(latest.Name)}</a>");
+    }
+
     public static IHtmlContent Light(this IStringLocalizer<Text> text, string? light) => light is null
         ? HtmlString.Empty
         : Badge("light light-" + light, text.Label("Light", light));
