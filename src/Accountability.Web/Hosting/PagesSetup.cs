@@ -12,6 +12,7 @@ public static class PagesSetup
     {
         services.AddLocalization();
         services.AddSingleton<Uploads.StagedUploads>();
+        services.AddSingleton<BackgroundOperations>();
         services.AddRazorPages(o =>
             {
                 o.Conventions.ConfigureFilter(new RefusalPageFilter());

@@ -1,4 +1,6 @@
 using Accountability;
+using Accountability.Web.Resources;
+using Microsoft.Extensions.Localization;
 using Microsoft.AspNetCore.Mvc.Filters;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 
@@ -18,9 +20,10 @@ public sealed class RefusalPageFilter : IAsyncPageFilter
     public async Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)
     {
         var executed = await next();
+        var text = context.HttpContext.RequestServices.GetRequiredService<IStringLocalizer<Text>>();
         var messages = executed.Exception switch
         {
-            BusinessRuleBrokenException e => [e.Message],
+            BusinessRuleBrokenException e => [text.Refusal(e.Rule, e.Message)],
             ConcurrencyConflictException e => [e.Message],
             InputRejectedException e => e.Problems.Select(p => p.ToString()).ToArray(),
             _ => (string[]?)null,

@@ -32,6 +32,16 @@ public abstract class SignedInPageModel(AccessPolicy access) : PageModel
     protected Task RequireAsync(Operation operation, long? unitId = null, long? verifierUnitId = null, bool hideExistence = false) =>
         Access.RequireAsync(Actor, operation, unitId, verifierUnitId, hideExistence, HttpContext.RequestAborted);
 
+    /// <summary>For pages that are one role's work (a unit's inbox, a verifier's queue): refused (403) to anyone who
+    /// holds none of <paramref name="roles"/>. The data on them is still filtered by unit in the use cases.</summary>
+    protected void RequireRole(params Role[] roles)
+    {
+        if (!roles.Any(Actor.Holds))
+        {
+            throw new AccessDeniedException($"{Actor.Login} holds none of {string.Join(", ", roles.Select(r => r.ToDatabase()))}");
+        }
+    }
+
     protected async Task<bool> MayAsync(Operation operation, long? unitId = null, long? verifierUnitId = null) =>
         (await Access.DecideAsync(Actor, operation, unitId, verifierUnitId, HttpContext.RequestAborted)).Allowed;
 }

@@ -229,8 +229,18 @@ public sealed partial class AssignmentTransitions(
 
     public static NoticeRow ChaserNotice(ChaserRow chaser, long chaserId, AssignmentFacts item) =>
         new(chaser.UnitId, item.CampaignId, item.Id, "assignment.chaser." + chaser.Colour,
-            $"催办（{chaser.Colour}）：{item.Number} {item.Title}", chaser.Message, $"/assignments/{item.Id}",
+            $"{ChaserColourName(chaser.Colour)}催办：{item.Number} {item.Title}", chaser.Message, $"/assignments/{item.Id}",
             NoticeKeys.For(NoticeKeys.Chaser(chaserId), chaser.UnitId));
+
+    // Notices are read by county staff in Chinese; a ladder colour the workflow names otherwise keeps its own name.
+    private static string ChaserColourName(string colour) => colour switch
+    {
+        "blue" => "蓝色",
+        "yellow" => "黄色",
+        "orange" => "橙色",
+        "red" => "红色",
+        _ => colour,
+    };
 
     private async Task RecordRefusalAsync(ActionStep step, RefusalRecord recorded, string trigger, Func<ActionStep, Task>? writeRefusal,
         CancellationToken cancellationToken)

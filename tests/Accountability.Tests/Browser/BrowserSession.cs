@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 using Microsoft.Playwright;
 
 namespace Accountability.Tests.Browser;
@@ -35,6 +36,8 @@ public sealed class BrowserSession : IAsyncDisposable
 
     public string BaseUrl { get; }
 
+    public static string ServerLogPath { get; } = Path.Combine(RepositoryPaths.Root, "artifacts", "browser-server.log");
+
     public static string ScreenshotFolder { get; } = Directory.CreateDirectory(Path.Combine(RepositoryPaths.Root, "artifacts", "screenshots")).FullName;
 
     public static async Task<BrowserSession> StartAsync()
@@ -48,6 +51,8 @@ public sealed class BrowserSession : IAsyncDisposable
             // The test moves its fake clock by hand; a live scheduler would race it.
             b.UseSetting("Scheduler:Enabled", "false");
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(engine.Time));
+            // What went wrong on the server side of a page is kept for the reader of a failed test.
+            b.ConfigureLogging(l => l.AddProvider(new ServerLog(ServerLogPath)));
         });
         factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
@@ -93,8 +98,9 @@ public sealed class BrowserSession : IAsyncDisposable
         return page;
     }
 
-    public static Task ScreenshotAsync(IPage page, string name) =>
-        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = true });
+    /// <summary>The whole page by default; <paramref name="fullPage"/> false for what fits the screen (a phone's first view).</summary>
+    public static Task ScreenshotAsync(IPage page, string name, bool fullPage = true) =>
+        page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(ScreenshotFolder, name + ".png"), FullPage = fullPage });
 
     public async ValueTask DisposeAsync()
     {
@@ -102,5 +108,37 @@ public sealed class BrowserSession : IAsyncDisposable
         _playwright.Dispose();
         await _factory.DisposeAsync();
         await Engine.DisposeAsync();
+    }
+}
+
+/// <summary>Appends the server's warnings and errors (with their exceptions) to a file under artifacts/.</summary>
+internal sealed class ServerLog(string path) : ILoggerProvider
+{
+    private static readonly Lock Gate = new();
+
+    public ILogger CreateLogger(string categoryName) => new Writer(path, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Writer(string path, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (!IsEnabled(logLevel))
+            {
+                return;
+            }
+
+            lock (Gate)
+            {
+                File.AppendAllText(path, $"{DateTime.Now:HH:mm:ss} {logLevel} {category}: {formatter(state, exception)}\n{exception}\n");
+            }
+        }
     }
 }
