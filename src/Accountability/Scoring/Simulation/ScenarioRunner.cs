@@ -103,8 +103,9 @@ public static class ScenarioRunner
             {
                 case "event":
                     await connection.ExecuteAsync("""
-                        INSERT INTO scoring_event (campaign_id, unit_id, assignment_id, kind, level, occurred_at)
-                        SELECT @campaignId, @unitId, @assignmentId, @Event, @Level, @now FROM generate_series(1, @Count)
+                        INSERT INTO scoring_event (campaign_id, unit_id, assignment_id, task_id, kind, level, occurred_at)
+                        SELECT @campaignId, @unitId, @assignmentId, (SELECT task_id FROM assignment WHERE id = @assignmentId), @Event, @Level, @now
+                        FROM generate_series(1, @Count)
                         """, new { campaignId, unitId = Unit(step.Unit!, step.Line), assignmentId = Assignment(step), step.Event, step.Level, now, step.Count });
                     break;
                 case "progress":
