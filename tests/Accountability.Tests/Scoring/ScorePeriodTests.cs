@@ -33,12 +33,13 @@ public sealed class ScorePeriodTests : IAsyncLifetime
         var result = await _world.ScoreAsync("2017-10");
 
         var huayu = await _world.UnitAsync("jx-huayu");
-        var overdue = (await _world.QueryAsync<(decimal Points, int Count, long[] Ids, string Code, int Version)>(
-            "SELECT points, event_count, event_ids, rulebook_code, rulebook_version FROM score_ledger_entry WHERE run_id = @RunId AND unit_id = @huayu AND rule_id = 'overdue'",
+        var overdue = (await _world.QueryAsync<(long Id, decimal Points, int Count, string Code, int Version)>(
+            "SELECT id, points, event_count, rulebook_code, rulebook_version FROM score_ledger_entry WHERE run_id = @RunId AND unit_id = @huayu AND rule_id = 'overdue'",
             new { result.RunId, huayu })).Single();
         Assert.Equal(-4m, overdue.Points);                                  // two events on a task of weight 2
         Assert.Equal(2, overdue.Count);
-        Assert.Equal(overdue.Ids.Order(), overdue.Ids);
+        var ids = await _world.LineEventsAsync(overdue.Id);
+        Assert.Equal(await _world.QueryAsync<long>("SELECT id FROM scoring_event WHERE unit_id = @huayu AND kind = 'overdue' ORDER BY id", new { huayu }), ids);
         Assert.Equal(("jining-consecutive", 1), (overdue.Code, overdue.Version));
         var rows = (await _world.QueryAsync<(string Code, int? Rank, decimal Score, int Red, int Yellow, bool Bottom)>("""
             SELECT u.code, r.rank, r.score, r.red, r.yellow, r.bottom FROM score_unit_result r JOIN unit u ON u.id = r.unit_id
@@ -88,10 +89,21 @@ public sealed class ScorePeriodTests : IAsyncLifetime
         Assert.Equal(first.DocumentIds, second.DocumentIds);
         Assert.Empty(second.ReissuedDocumentIds);
         var ledgers = await _world.QueryAsync<string>("""
-            SELECT string_agg(unit_id || '|' || rule_id || '|' || points || '|' || event_ids::text, E'\n' ORDER BY unit_id, rule_id)
+            SELECT string_agg(unit_id || '|' || rule_id || '|' || points || '|' || event_count || '|' || coalesce(event_digest, '') || '|' || levels::text,
+                              E'\n' ORDER BY unit_id, rule_id)
             FROM score_ledger_entry WHERE run_id = ANY(@runs) GROUP BY run_id ORDER BY run_id
             """, new { runs = new[] { first.RunId, second.RunId } });
         Assert.Equal(ledgers[0], ledgers[1]);
+        // And the same events behind every line, as listed from each run's references.
+        var lines = await _world.QueryAsync<(long First, long Second)>("""
+            SELECT a.id, b.id FROM score_ledger_entry a JOIN score_ledger_entry b ON b.unit_id = a.unit_id AND b.rule_id = a.rule_id
+            WHERE a.run_id = @first AND b.run_id = @second
+            """, new { first = first.RunId, second = second.RunId });
+        Assert.NotEmpty(lines);
+        foreach (var (a, b) in lines)
+        {
+            Assert.Equal(await _world.LineEventsAsync(a), await _world.LineEventsAsync(b));
+        }
         Assert.Equal(1, await _world.ScalarAsync<int>("SELECT count(*) FROM score_run WHERE current"));
     }
 
