@@ -30,8 +30,8 @@ public static class WorkflowWrites
         """;
 
     /// <summary>Writes scoring events by binary COPY. The caller holds the audit log's head (the events name their audit
-    /// event): scoring reads the highest event id under the same lock, which is what keeps a ledger line's reference to
-    /// its events exact (docs/decisions/0401-ledger-lines-refer-to-their-events.md).</summary>
+    /// event): scoring waits for the head's holders before it reads the highest event id, which is what keeps a ledger
+    /// line's reference to its events exact (docs/decisions/0401-ledger-lines-refer-to-their-events.md).</summary>
     public static async Task WriteScoresAsync(NpgsqlConnection connection, IEnumerable<(ScoreRow Score, long AuditSeq)> scores,
         CancellationToken cancellationToken = default)
     {

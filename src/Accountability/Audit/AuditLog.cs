@@ -114,10 +114,55 @@ public static class AuditLog
 
     private readonly record struct PreparedEntry(AuditEntry Entry, DateTimeOffset At, byte[] Tail);
 
-    /// <summary>Takes the audit log's head for the rest of the caller's transaction without appending. Every writer of
-    /// scoring events holds the head while it writes (its events name their audit event), so a reader holding it knows
-    /// that no scoring event with a lower id than the highest it sees can still commit.</summary>
-    public static async Task HoldHeadAsync(NpgsqlConnection connection, CancellationToken cancellationToken = default)
+    // Whether the caller's own transaction has locked or updated the head (xids compared modulo 2^32, as stored).
+    private const string HoldsHead = """
+        SELECT coalesce(h.xmax::text = c.x OR h.xmin::text = c.x, false)
+        FROM audit_head h, (SELECT (pg_current_xact_id_if_assigned()::text::numeric % 4294967296)::text AS x) c
+        WHERE h.id = 1
+        """;
+
+    private const string BriefLockTimeout = "SET LOCAL lock_timeout = '5s'";
+
+    /// <summary>
+    /// Returns once every transaction appending to the log when it was called has committed or rolled back, without
+    /// keeping the head: a second connection locks it and lets go at once. Every writer of scoring events appends (its
+    /// events name their audit event), so afterwards no scoring event with an id below the highest committed one can
+    /// still commit — what a ledger line's reference to its events relies on — while the head stays free for the
+    /// minutes a period close can take (docs/decisions/0401-ledger-lines-refer-to-their-events.md). If the caller's
+    /// transaction holds the head already, nobody else is appending. Should the second connection not get the head
+    /// within seconds (a lock taken in a savepoint of the caller's, which the check above cannot see), the caller's own
+    /// transaction takes it instead: slower for everyone else, never wrong.
+    /// </summary>
+    public static async Task WaitForAppendersAsync(NpgsqlConnection connection, NpgsqlDataSource dataSource,
+        CancellationToken cancellationToken = default)
+    {
+        await using (var check = new NpgsqlCommand(HoldsHead, connection))
+        {
+            if ((bool)(await check.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            await using var other = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await other.BeginTransactionAsync(cancellationToken);
+            await using (var timeout = new NpgsqlCommand(BriefLockTimeout, other))
+            {
+                await timeout.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await LockHeadAsync(other, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            await LockHeadAsync(connection, cancellationToken);
+        }
+    }
+
+    private static async Task LockHeadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {
         await using var head = new NpgsqlCommand(LockHead, connection);
         await using var reader = await head.ExecuteReaderAsync(cancellationToken);

@@ -40,6 +40,7 @@ public sealed record ScoreRunResult(
 /// same rulebook version gives the same hash.
 /// </summary>
 public sealed partial class ScorePeriod(
+    NpgsqlDataSource dataSource,
     PeriodInputsStore inputs,
     IssuePeriodDocuments documents,
     SyncReferrals referrals,
@@ -110,10 +111,10 @@ public sealed partial class ScorePeriod(
             clock.Restart();
         }
 
-        // The audit log's head first: every writer of scoring events holds it, so once we hold it no event with an id
-        // below the highest we read can commit later, and a ledger line's reference to its events (filter and highest
-        // id) stays exact. The head is needed at the end anyway, for this run's own audit events.
-        await AuditLog.HoldHeadAsync(connection, cancellationToken);
+        // Once every transaction appending to the audit log has finished, no scoring event with an id below the highest
+        // committed can still commit (every writer of scoring events appends), so the filter and highest id a ledger
+        // line refers to its events by stay exact; the head itself is left free while the period is scored.
+        await AuditLog.WaitForAppendersAsync(connection, dataSource, cancellationToken);
         var eventsThrough = await connection.ExecuteScalarAsync<long>(new CommandDefinition(SelectEventsThrough, cancellationToken: cancellationToken));
         var facts = await inputs.GatherAsync(connection, rulebook, scope, cancellationToken, eventsThrough);
         Phase("gather");

@@ -59,6 +59,47 @@ public sealed class ScorePeriodTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LedgerLine_AfterLaterEventsOfThePeriod_StillFindsExactlyTheEventsItCounted()
+    {
+        await SeedOctoberAsync();
+        var result = await _world.ScoreAsync("2017-10");
+        var entry = await _world.ScalarAsync<long>("""
+            SELECT e.id FROM score_ledger_entry e JOIN unit u ON u.id = e.unit_id
+            WHERE e.run_id = @RunId AND u.code = 'jx-yangshan' AND e.rule_id = 'problem-found'
+            """, new { result.RunId });
+        var counted = await _world.LineEventsAsync(entry);
+
+        // Written after the run, dated inside its period: the run did not count them, and its lines must not list them.
+        await _world.EventsAsync("jx-yangshan", "problem_found", 2, "2017-10-13T02:00Z", "city");
+
+        Assert.Equal(3, counted.Length);
+        Assert.Equal(counted, await _world.LineEventsAsync(entry));
+        Assert.All(await _world.CheckLedgerAsync(result.RunId), c => Assert.True(c.Holds, $"ledger entry {c.EntryId}: {c}"));
+    }
+
+    [Fact]
+    public async Task LedgerCheck_WhenAnEventBehindALineWasAlteredBehindTheTriggersBack_ReportsThatLine()
+    {
+        await SeedOctoberAsync();
+        var result = await _world.ScoreAsync("2017-10");
+        var huayu = await _world.UnitAsync("jx-huayu");
+
+        // A superuser switching the append-only trigger off and moving one overdue event to another unit.
+        await _world.ScalarAsync<int>("""
+            ALTER TABLE scoring_event DISABLE TRIGGER scoring_event_no_update;
+            UPDATE scoring_event SET unit_id = (SELECT id FROM unit WHERE code = 'jx-jishu')
+            WHERE id = (SELECT min(id) FROM scoring_event WHERE unit_id = @huayu AND kind = 'overdue');
+            ALTER TABLE scoring_event ENABLE TRIGGER scoring_event_no_update;
+            SELECT 1;
+            """, new { huayu });
+
+        var broken = (await _world.CheckLedgerAsync(result.RunId)).Where(c => !c.Holds).ToList();
+        var line = Assert.Single(broken);
+        Assert.Equal((2, 1), (line.RecordedCount, line.FoundCount));
+        Assert.Equal(huayu, await _world.ScalarAsync<long>("SELECT unit_id FROM score_ledger_entry WHERE id = @EntryId", new { line.EntryId }));
+    }
+
+    [Fact]
     public async Task Score_AdmonishmentTalk_FixesItsResponseTimersOnTheWorkingDayCalendar()
     {
         await SeedOctoberAsync();
