@@ -43,7 +43,9 @@ public sealed class SweepBenchmark : IBenchmarkCase
             ["ConnectionStrings:Accountability"] = context.Engine.ConnectionString,
         }).AddEnvironmentVariables().Build();
         await using var services = new ServiceCollection()
-            .AddLogging(b => b.SetMinimumLevel(LogLevel.Warning))
+            // SWEEP_PHASES prints where the sweep's time goes (summed over batches and workers).
+            .AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
+                .AddFilter("Accountability.Assignments.AssignmentTimerSweep", Environment.GetEnvironmentVariable("SWEEP_PHASES") is null ? LogLevel.Warning : LogLevel.Debug))
             .AddSingleton<TimeProvider>(new FixedTime(Now))
             .AddAccountability(configuration, context.Engine)
             .BuildServiceProvider();

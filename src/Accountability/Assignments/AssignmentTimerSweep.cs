@@ -107,6 +107,7 @@ public sealed partial class AssignmentTimerSweep(
     {
         var now = time.GetUtcNow();
         var total = 0;
+        var phases = new BatchPhases();
         foreach (var claim in new[] { ClaimDue, ClaimRecheck })
         {
             var workers = Enumerable.Range(0, options.Value.Workers).Select(_ => Task.Run(async () =>
@@ -114,7 +115,7 @@ public sealed partial class AssignmentTimerSweep(
                 var handled = 0;
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    var (claimed, fired) = await RunBatchAsync(claim, now, cancellationToken);
+                    var (claimed, fired) = await RunBatchAsync(claim, now, phases, cancellationToken);
                     handled += claimed;
                     if (claimed > 0)
                     {
@@ -130,6 +131,11 @@ public sealed partial class AssignmentTimerSweep(
                 return handled;
             }, cancellationToken));
             total += (await Task.WhenAll(workers)).Sum();
+        }
+
+        if (total > 0)
+        {
+            LogPhases(logger, total, phases);
         }
 
         return total;
@@ -148,8 +154,28 @@ public sealed partial class AssignmentTimerSweep(
         public Dictionary<PayloadKey, string> Payloads { get; } = [];
     }
 
-    private async Task<(int Claimed, int Fired)> RunBatchAsync(string claimSql, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Time spent per phase over all batches and workers (workers overlap, so the sum exceeds the wall time):
+    /// where a sweep's seconds go, logged at Debug.</summary>
+    private sealed class BatchPhases
     {
+        private static readonly string[] Names = ["claim", "decide", "rows", "audit", "scores", "notices", "commit"];
+        private readonly long[] _ticks = new long[Names.Length];
+
+        public void Add(int phase, ref long since)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _ticks[phase], now - since);
+            since = now;
+        }
+
+        public override string ToString() => string.Join(", ", Names.Select((name, i) =>
+            string.Create(CultureInfo.InvariantCulture, $"{name} {_ticks[i] / (double)System.Diagnostics.Stopwatch.Frequency:0.00} s")));
+    }
+
+    private async Task<(int Claimed, int Fired)> RunBatchAsync(string claimSql, DateTimeOffset now, BatchPhases phases,
+        CancellationToken cancellationToken)
+    {
+        var since = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<AssignmentFacts>(new CommandDefinition(claimSql,
@@ -159,6 +185,7 @@ public sealed partial class AssignmentTimerSweep(
             return (0, 0);
         }
 
+        phases.Add(0, ref since);
         var campaigns = await store.CampaignsAsync(connection, rows.Select(r => r.CampaignId).Distinct().ToArray());
         var cache = new BatchCache();
         var updates = new List<AssignmentFacts>(rows.Count);
@@ -191,6 +218,7 @@ public sealed partial class AssignmentTimerSweep(
             firedKeys.Add(keys.Count == 0 ? null : string.Join(',', keys));
         }
 
+        phases.Add(1, ref since);
         await connection.ExecuteAsync(new CommandDefinition(UpdateRows, new
         {
             ids = updates.Select(u => u.Id).ToArray(),
@@ -206,6 +234,7 @@ public sealed partial class AssignmentTimerSweep(
             closedAts = updates.Select(u => u.ClosedAt?.ToUniversalTime()).ToArray(),
             now,
         }, commandTimeout: 600, cancellationToken: cancellationToken));
+        phases.Add(2, ref since);
 
         // The rows first, the events after: only the events need the audit log's head, so while this batch appends,
         // another worker can already claim, decide and update its own rows. (Writing the events first would spare the
@@ -218,16 +247,20 @@ public sealed partial class AssignmentTimerSweep(
             var lastSeq = await AuditLog.AppendAsync(connection, entries,
                 cancellationToken);
             var firstSeq = lastSeq - fired.Count + 1;
+            phases.Add(3, ref since);
             await WorkflowWrites.WriteScoresAsync(connection,
                 fired.SelectMany((f, i) => f.Effects.Scores.Select(s => (s, firstSeq + i))), cancellationToken);
+            phases.Add(4, ref since);
             var chasers = fired.Select((f, i) => (f, Seq: firstSeq + i)).Where(x => x.f.Effects.Chaser is not null).ToList();
             var chaserIds = await WorkflowWrites.WriteChasersAsync(connection, chasers.Select(x => (x.f.Effects.Chaser!, x.Seq)).ToList());
             var notices = Digests(fired, firstSeq).ToList();
             notices.AddRange(chasers.Select((x, i) => AssignmentTransitions.ChaserNotice(x.f.Effects.Chaser!, chaserIds[i], x.f.After)));
             await WorkflowWrites.WriteNoticesAsync(connection, notices, now);
+            phases.Add(5, ref since);
         }
 
         await transaction.CommitAsync(cancellationToken);
+        phases.Add(6, ref since);
         return (rows.Count, fired.Count);
     }
 
@@ -423,5 +456,8 @@ public sealed partial class AssignmentTimerSweep(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Assignment timers: claimed {Claimed} due rows, fired {Fired}")]
     private static partial void LogBatch(ILogger logger, int claimed, int fired);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Assignment timers: {Rows} rows; time per phase over all batches: {Phases}")]
+    private static partial void LogPhases(ILogger logger, int rows, BatchPhases phases);
 }
 
