@@ -1,13 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json;
-using Accountability.Audit;
 using Accountability.Cli.Hosting;
 using Accountability.Database;
 using Accountability.Scoring.Simulation;
 using Dapper;
 using Microsoft.Extensions.Configuration;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 using Spectre.Console;
@@ -50,7 +47,7 @@ public static class SimulateCommand
             try
             {
                 var report = await RunAsync(script, parse.GetValue(keep), ct);
-                var json = JsonSerializer.Serialize(report, new JsonSerializerOptions(AuditEntry.PayloadJsonOptions) { WriteIndented = true });
+                var json = report.ToJson();
                 if (parse.GetValue(output) is { } file)
                 {
                     await File.WriteAllTextAsync(file.FullName, json, ct);
@@ -58,7 +55,7 @@ public static class SimulateCommand
                 }
                 else
                 {
-                    Console.WriteLine(json);
+                    Console.Write(json);
                 }
 
                 return 0;
@@ -100,20 +97,8 @@ public static class SimulateCommand
 
             try
             {
-                var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-                {
-                    ["ConnectionStrings:Accountability"] = new NpgsqlConnectionStringBuilder(configured) { Database = name }.ConnectionString,
-                }).Build();
-                // The timeline moves the clock forward from the campaign's start; it starts in the distant past so the first step can.
-                var clock = new SimulatedClock(DateTimeOffset.UnixEpoch);
-                await using var database = await AccountabilityDatabase.OpenAsync(configuration, loggerFactory, cancellationToken: cancellationToken);
-                await using var services = new ServiceCollection()
-                    .AddSingleton<ILoggerFactory>(loggerFactory)
-                    .AddLogging()
-                    .AddSingleton<TimeProvider>(clock)
-                    .AddAccountability(configuration, database)
-                    .BuildServiceProvider();
-                return await ScenarioRunner.RunAsync(services, clock.MoveTo, scenario, cancellationToken);
+                return await Simulator.RunAsync(scenario, new NpgsqlConnectionStringBuilder(configured) { Database = name }.ConnectionString,
+                    loggerFactory, cancellationToken);
             }
             finally
             {

@@ -31,6 +31,7 @@ public sealed record AssignmentFacts
     public DateTimeOffset? LastChasedAt { get; init; }
     public int ChaserLevel { get; init; }
     public DateTimeOffset? LastLookBackAt { get; init; }
+    public DateTimeOffset? LookBackSampledAt { get; init; }
     public string[] TimersFired { get; init; } = [];
     public bool LongTerm { get; init; }
     public string? LedgerKind { get; init; }

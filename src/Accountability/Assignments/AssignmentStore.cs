@@ -18,7 +18,7 @@ public sealed class AssignmentStore(NpgsqlDataSource dataSource, CalendarCatalog
         a.extended_due_at AS "ExtendedDueAt", a.acknowledged_at AS "AcknowledgedAt", a.acknowledged_by AS "AcknowledgedBy",
         a.submitted_at AS "SubmittedAt", a.verified_at AS "VerifiedAt", a.verified_by AS "VerifiedBy",
         a.closed_at AS "ClosedAt", a.last_chased_at AS "LastChasedAt", a.chaser_level::int AS "ChaserLevel",
-        a.last_look_back_at AS "LastLookBackAt", a.timers_fired AS "TimersFired",
+        a.last_look_back_at AS "LastLookBackAt", a.look_back_sampled_at AS "LookBackSampledAt", a.timers_fired AS "TimersFired",
         coalesce(t.long_term, false) AS "LongTerm", l.kind AS "LedgerKind", l.found_level AS "FoundLevel",
         coalesce(t.evidence_kinds, '{}') AS "EvidenceKinds",
         EXISTS (SELECT 1 FROM extension_request e WHERE e.assignment_id = a.id AND e.status = 'pending') AS "HasPendingExtension",
@@ -52,7 +52,8 @@ public sealed class AssignmentStore(NpgsqlDataSource dataSource, CalendarCatalog
             progress_percent = @ProgressPercent, progress_reported_at = @ProgressReportedAt,
             submitted_at = @SubmittedAt, verified_at = @VerifiedAt, verified_by = @VerifiedBy, closed_at = @ClosedAt,
             extended_due_at = @ExtendedDueAt, last_chased_at = @LastChasedAt, chaser_level = @ChaserLevel,
-            last_look_back_at = @LastLookBackAt, relapse_count = @RelapseCount, verifier_flagged = @VerifierFlagged,
+            last_look_back_at = @LastLookBackAt, look_back_sampled_at = @LookBackSampledAt, relapse_count = @RelapseCount,
+            verifier_flagged = @VerifierFlagged,
             light = @Light, next_timer_at = @NextTimerAt, next_timer_kind = @NextTimerKind,
             recheck_at = @RecheckAt, recheck_kind = @RecheckKind, timers_fired = @TimersFired, updated_at = @UpdatedAt
         WHERE id = @Id
@@ -88,7 +89,7 @@ public sealed class AssignmentStore(NpgsqlDataSource dataSource, CalendarCatalog
         {
             item.Id, item.State, item.AcknowledgedAt, item.AcknowledgedBy, item.ProgressPercent, item.ProgressReportedAt,
             item.SubmittedAt, item.VerifiedAt, item.VerifiedBy, item.ClosedAt, item.ExtendedDueAt, item.LastChasedAt,
-            item.ChaserLevel, item.LastLookBackAt, item.RelapseCount, item.VerifierFlagged, item.Light, item.NextTimerAt,
+            item.ChaserLevel, item.LastLookBackAt, item.LookBackSampledAt, item.RelapseCount, item.VerifierFlagged, item.Light, item.NextTimerAt,
             item.NextTimerKind, item.RecheckAt, item.RecheckKind, item.TimersFired, UpdatedAt = now,
         });
 }

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Accountability.Access;
 using Accountability.Audit;
+using Accountability.Notices;
 using Accountability.Workflows;
 using Dapper;
 using Microsoft.Extensions.Logging;
@@ -223,13 +224,14 @@ public sealed partial class AssignmentTransitions(
             var (effect, unit) = planned.Notices[i];
             yield return new NoticeRow(unit, item.CampaignId, item.Id, "assignment." + trigger,
                 WorkflowEffects.Render(effect.Title, item, campaign, label), "", $"/assignments/{item.Id}",
-                $"audit:{auditSeq}:{i}");
+                NoticeKeys.For(NoticeKeys.Audited(auditSeq, i), unit));
         }
     }
 
     public static NoticeRow ChaserNotice(ChaserRow chaser, long chaserId, AssignmentFacts item) =>
         new(chaser.UnitId, item.CampaignId, item.Id, "assignment.chaser." + chaser.Colour,
-            $"催办（{chaser.Colour}）：{item.Number} {item.Title}", chaser.Message, $"/assignments/{item.Id}", $"chaser:{chaserId}");
+            $"催办（{chaser.Colour}）：{item.Number} {item.Title}", chaser.Message, $"/assignments/{item.Id}",
+            NoticeKeys.For(NoticeKeys.Chaser(chaserId), chaser.UnitId));
 
     private async Task RecordRefusalAsync(ActionStep step, RefusalRecord recorded, string trigger, Func<ActionStep, Task>? writeRefusal,
         CancellationToken cancellationToken)

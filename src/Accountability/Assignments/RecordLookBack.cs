@@ -13,7 +13,9 @@ public enum LookBackResult
 }
 
 /// <summary>回头看: the result of re-inspecting a closed item. A relapse reopens it (relapse count + 1, new due date),
-/// records a relapse scoring event and flags the verifier who accepted it.</summary>
+/// records a relapse scoring event (which rulebooks count as a new problem and as an unrectified one) and flags the
+/// verifier who accepted it (谁验收谁负责). Either result answers the look-back sampling asked for: its pending
+/// look-back timer stops, and the item is sampled again only after it is closed again.</summary>
 public sealed class RecordLookBack(AssignmentTransitions transitions) : IUseCase
 {
     public Task<ActionResult> RunAsync(Actor actor, ActionRequest request, LookBackResult result, string? note,
@@ -22,10 +24,11 @@ public sealed class RecordLookBack(AssignmentTransitions transitions) : IUseCase
             [new(WorkflowParty.Verifier, Operation.VerifyItem), new(WorkflowParty.Inspector, Operation.RecordInspection)],
             new ActionInputs { Note = note, NewDate = newDueDate, Files = files ?? [] },
             change: s => result == LookBackResult.Pass
-                ? s.Before with { LastLookBackAt = s.Now }
+                ? s.Before with { LastLookBackAt = s.Now, LookBackSampledAt = null }
                 : s.Before with
                 {
                     LastLookBackAt = s.Now,
+                    LookBackSampledAt = null,
                     RelapseCount = s.Before.RelapseCount + 1,
                     VerifierFlagged = true,
                     ExtendedDueAt = newDueDate is { } d ? s.Context.Campaign.EndOfDay(d) : s.Before.ExtendedDueAt,

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Accountability.Access;
 using Accountability.Audit;
+using Accountability.Notices;
 using Accountability.Workflows;
 using Dapper;
 using Microsoft.Extensions.Options;
@@ -57,8 +58,11 @@ public sealed class RecordProblem(
 
     private const string LockNumbering = "SELECT pg_advisory_xact_lock(hashtext('ledger-number'), @campaignId::int)";
 
+    // After the highest number of the form (plan items included), so a plan that happens to number an item WT-0003
+    // never collides with a recorded one.
     private const string NextNumber = """
-        SELECT count(*) + 1 FROM ledger_item WHERE campaign_id = @campaignId AND kind = @kind AND number LIKE @prefix || '%'
+        SELECT coalesce(max(substring(number FROM length(@prefix) + 1)::bigint), 0) + 1 FROM ledger_item
+        WHERE campaign_id = @campaignId AND number ~ ('^' || @prefix || '[0-9]{1,15}$')
         """;
 
     private const string UnitExists = "SELECT count(*) FROM unit WHERE id = ANY(@ids)";
@@ -67,9 +71,9 @@ public sealed class RecordProblem(
 
     private const string InsertLedgerItem = """
         INSERT INTO ledger_item (campaign_id, number, kind, name, town_unit_id, problem_type, measures, due_at, source,
-                                 found_level, verifier_unit_id, calendar_version, first_version, changed_version)
+                                 found_level, verifier_unit_id, calendar_version, first_version, changed_version, origin)
         VALUES (@campaignId, @number, @kind, @name, @town, @problemType, @requirements, @dueAt, @source, @level, @verifier,
-                @calendarVersion, @planVersion, @planVersion)
+                @calendarVersion, @planVersion, @planVersion, 'recorded')
         RETURNING id
         """;
 
@@ -144,7 +148,7 @@ public sealed class RecordProblem(
         var kind = report.Source == ProblemSource.Complaint ? "complaint" : "problem";
         var prefix = kind == "complaint" ? "TS-" : "WT-";
         await connection.ExecuteAsync(LockNumbering, new { report.CampaignId });
-        var sequence = await connection.ExecuteScalarAsync<long>(NextNumber, new { report.CampaignId, kind, prefix });
+        var sequence = await connection.ExecuteScalarAsync<long>(NextNumber, new { report.CampaignId, prefix });
         var number = prefix + sequence.ToString("D4", CultureInfo.InvariantCulture);
         var source = Source(report.Source);
         var ledgerId = await connection.ExecuteScalarAsync<long>(InsertLedgerItem, new
@@ -206,7 +210,7 @@ public sealed class RecordProblem(
         [
             new NoticeRow(report.TownUnitId, report.CampaignId, id, "assignment.issued",
                 $"{(kind == "complaint" ? "交办投诉" : "交办问题")}：{number} {report.Name.Trim()}，完成时限 {report.DueDate:yyyy-MM-dd}",
-                report.Requirements ?? "", $"/assignments/{id}", $"audit:{seq}:0"),
+                report.Requirements ?? "", $"/assignments/{id}", NoticeKeys.For(NoticeKeys.Audited(seq, 0), report.TownUnitId)),
         ], now);
         await transaction.CommitAsync(cancellationToken);
         return AssignmentView.From(item, definition);

@@ -1,3 +1,4 @@
+using Accountability.Notices;
 using Dapper;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,14 +12,6 @@ public static class WorkflowWrites
     private const string CopyScores = """
         COPY scoring_event (campaign_id, unit_id, assignment_id, task_id, kind, level, occurred_at, audit_seq, detail)
         FROM STDIN (FORMAT BINARY)
-        """;
-
-    private const string InsertNotices = """
-        INSERT INTO notification (unit_id, campaign_id, assignment_id, kind, title, body, link, dedupe_key, created_at)
-        SELECT n.unit_id, n.campaign_id, n.assignment_id, n.kind, n.title, n.body, n.link, n.dedupe_key, @now
-        FROM unnest(@unitIds, @campaignIds, @assignmentIds, @kinds, @titles, @bodies, @links, @keys)
-             AS n(unit_id, campaign_id, assignment_id, kind, title, body, link, dedupe_key)
-        ON CONFLICT (dedupe_key) DO NOTHING
         """;
 
     private const string InsertChasers = """
@@ -74,26 +67,9 @@ public static class WorkflowWrites
         }
     }
 
-    public static async Task WriteNoticesAsync(NpgsqlConnection connection, IReadOnlyCollection<NoticeRow> notices, DateTimeOffset now)
-    {
-        if (notices.Count == 0)
-        {
-            return;
-        }
-
-        await connection.ExecuteAsync(InsertNotices, new
-        {
-            unitIds = notices.Select(n => n.UnitId).ToArray(),
-            campaignIds = notices.Select(n => n.CampaignId).ToArray(),
-            assignmentIds = notices.Select(n => n.AssignmentId).ToArray(),
-            kinds = notices.Select(n => n.Kind).ToArray(),
-            titles = notices.Select(n => n.Title).ToArray(),
-            bodies = notices.Select(n => n.Body).ToArray(),
-            links = notices.Select(n => n.Link).ToArray(),
-            keys = notices.Select(n => n.DedupeKey).ToArray(),
-            now,
-        });
-    }
+    public static Task WriteNoticesAsync(NpgsqlConnection connection, IReadOnlyCollection<NoticeRow> notices, DateTimeOffset now) =>
+        NoticeWriter.WriteAsync(connection, notices.Select(n => new Notice(n.UnitId, n.CampaignId, n.Kind, n.Title, n.Body, n.Link, n.DedupeKey,
+            n.AssignmentId)).ToList(), now);
 
     public static async Task<long[]> WriteChasersAsync(NpgsqlConnection connection, IReadOnlyCollection<(ChaserRow Chaser, long AuditSeq)> chasers)
     {

@@ -84,7 +84,6 @@ public sealed partial class ClosePeriod(
     TimeProvider time,
     IEnumerable<IPeriodScorer> scorers,
     IOptions<CyclesOptions> options,
-    IOptions<NoticesOptions> notices,
     ILogger<ClosePeriod> logger) : IUseCase
 {
     private static readonly string[] OpenStates = ["issued", "acknowledged", "in_progress", "extension_pending", "overdue", "returned", "reopened"];
@@ -104,26 +103,13 @@ public sealed partial class ClosePeriod(
         SELECT id, attempt, published_revision, summary::text FROM cycle_run WHERE campaign_id = @campaignId AND cycle = @cycle AND period = @period
         """;
 
-    private const string ChaseMissingProgress = """
-        WITH missing AS (
-            SELECT a.unit_id, count(*)::int AS items
-            FROM assignment a
-            WHERE a.campaign_id = @campaignId AND a.state = ANY(@openStates) AND a.issued_at <= @reportBy
-              AND (a.progress_reported_at IS NULL OR a.progress_reported_at < @periodStart OR a.progress_reported_at > @reportBy)
-            GROUP BY a.unit_id
-        )
-        INSERT INTO notification (unit_id, campaign_id, kind, title, body, dedupe_key, created_at)
-        SELECT m.unit_id, @campaignId, 'progress_missing', @title,
-               @bodyStart || m.items || @bodyEnd, @keyPrefix || m.unit_id, @now
-        FROM missing m
-        ORDER BY m.unit_id
-        ON CONFLICT (dedupe_key) DO NOTHING
-        RETURNING unit_id
-        """;
-
-    private const string SelectRankedUnits = """
-        SELECT DISTINCT s.unit_id FROM assignment_snapshot s JOIN unit u ON u.id = s.unit_id
-        WHERE s.snapshot_id = @snapshotId AND u.ranking_category IS NOT NULL
+    private const string SelectMissingProgress = """
+        SELECT a.unit_id AS UnitId, count(*)::int AS Items
+        FROM assignment a
+        WHERE a.campaign_id = @campaignId AND a.state = ANY(@openStates) AND a.issued_at <= @reportBy
+          AND (a.progress_reported_at IS NULL OR a.progress_reported_at < @periodStart OR a.progress_reported_at > @reportBy)
+        GROUP BY a.unit_id
+        ORDER BY a.unit_id
         """;
 
     private const string Publish = """
@@ -220,14 +206,16 @@ public sealed partial class ClosePeriod(
         if (cycle.ReportByOf(period) is { } reportBy)
         {
             var label = CycleDefinition.Label(period.Key);
-            chased = (await connection.QueryAsync<long>(ChaseMissingProgress, new
+            var missing = await connection.QueryAsync<(long UnitId, int Items)>(SelectMissingProgress, new
             {
-                campaignId = campaign.Id, openStates = OpenStates, reportBy, periodStart = period.Start, now,
-                title = $"{campaign.Name}：{label}进度未按时报送",
-                bodyStart = $"截至{TimeZoneInfo.ConvertTime(reportBy, cycle.Zone):yyyy年M月d日 HH:mm}，本单位有 ",
-                bodyEnd = " 项任务未报送本期进度，请立即补报。",
-                keyPrefix = $"campaign:{campaign.Id}:{cycle.Cycle}:{period.Key}:progress_missing:unit:",
-            })).Count();
+                campaignId = campaign.Id, openStates = OpenStates, reportBy, periodStart = period.Start,
+            });
+            var title = $"{campaign.Name}：{label}进度未按时报送";
+            var asOf = $"截至{TimeZoneInfo.ConvertTime(reportBy, cycle.Zone):yyyy年M月d日 HH:mm}，本单位有 ";
+            var cause = NoticeKeys.Dispatch(campaign.Id, cycle.Cycle, period.Key);
+            chased = await NoticeWriter.WriteAsync(connection, missing.Select(m => new Notice(m.UnitId, campaign.Id, "progress_missing", title,
+                asOf + m.Items.ToString(System.Globalization.CultureInfo.InvariantCulture) + " 项任务未报送本期进度，请立即补报。", null,
+                NoticeKeys.For(cause, m.UnitId))).ToList(), now, cancellationToken);
         }
 
         await PauseAsync(cancellationToken);
@@ -242,10 +230,8 @@ public sealed partial class ClosePeriod(
         var scoring = await scorer.ScoreAsync(connection, context, cancellationToken);
         await PauseAsync(cancellationToken);
 
-        // 4. Publish: notifications for every recipient, outbox messages for every configured destination.
-        var ranked = (await connection.QueryAsync<long>(SelectRankedUnits, new { snapshotId })).ToList();
-        var published = await NoticePublisher.PublishAsync(connection, campaign.Id, scoring.DocumentIds, ranked,
-            notices.Value.Destinations, now);
+        // 4. The scorer published what it issued (notifications, outbox messages) through NoticePublisher.
+        var published = scoring.Published;
         var documents = await DescribeAsync(connection, scoring.DocumentIds);
         await PauseAsync(cancellationToken);
 

@@ -3,7 +3,9 @@ using System.Net;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Accountability.Notices;
 using Dapper;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Accountability.Cycles;
@@ -11,10 +13,10 @@ namespace Accountability.Cycles;
 /// <summary>
 /// The plain ranking for campaigns without a rulebook (一月一排名 before any 量化问责办法 applies): each ranked unit's
 /// completion rate (closed / assigned, from the period's frozen snapshot), ranked within its category (towns apart
-/// from parks), ties published as 并列. Issues one public ranking bulletin per period and no consequences.
+/// from parks), ties published as 并列. Issues one public ranking bulletin per period, published to every ranked unit, and no consequences.
 /// Reproducible: the same snapshot gives the same bulletin byte for byte.
 /// </summary>
-public sealed class CompletionRateScorer : IPeriodScorer
+public sealed class CompletionRateScorer(IOptions<NoticesOptions> notices) : IPeriodScorer
 {
     private static readonly string[] ClosedStates = ["closed", "closed_long_term", "closed_unfounded"];
 
@@ -68,9 +70,13 @@ public sealed class CompletionRateScorer : IPeriodScorer
             Render(title, data), JsonSerializer.Serialize(data, Json), campaign.HeadquartersUnitId);
         var issued = await DocumentIssuer.IssueAsync(connection, draft, context.Now);
 
+        // A public bulletin: every ranked unit is told (an unchanged bulletin was told already; its keys dedupe).
+        var published = await NoticePublisher.PublishAsync(connection, context.CampaignId, [issued.Id], figures.Select(f => f.UnitId).ToList(),
+            notices.Value.Destinations, context.Now);
         var ranked = categories.Sum(c => c.Rows.Count);
         return new PeriodScoringResult([issued.Id], 0,
-            $"{ranked} units ranked by completion rate in {categories.Count} categories; bulletin {issued.Issue.ToString().ToLowerInvariant()} (v{issued.Version})");
+            $"{ranked} units ranked by completion rate in {categories.Count} categories; bulletin {issued.Issue.ToString().ToLowerInvariant()} (v{issued.Version})",
+            published);
     }
 
     /// <summary>Standard competition ranking on the published (rounded) rate: equal rates share a rank (并列) and the

@@ -1,3 +1,4 @@
+using Accountability.Notices;
 using Npgsql;
 
 namespace Accountability.Cycles;
@@ -15,15 +16,19 @@ public sealed record PeriodContext(
     bool DryRun,
     DateTimeOffset Now);
 
-/// <summary>What a scorer produced for a period, for the cycle to report and publish.</summary>
+/// <summary>What a scorer produced for a period, for the cycle to report: the documents the period stands on (new,
+/// corrected or unchanged), the consequences, and what the scorer published.</summary>
 public sealed record PeriodScoringResult(
     IReadOnlyList<long> DocumentIds,
     int ConsequenceCount,
-    string Summary);
+    string Summary,
+    PublishedNotices Published);
 
 /// <summary>
-/// Scores and ranks one period and writes its documents and consequences, inside the cycle's transaction (the
-/// connection passed in has it open): all of it commits with the cycle run or none of it does. The cycles capability
+/// Scores and ranks one period, writes its documents and consequences, and publishes the documents it issued through
+/// <see cref="NoticePublisher"/> (the one publication path: notifications to the recipients it chooses, outbox messages
+/// to the configured destinations), inside the cycle's transaction (the connection passed in has it open): all of it
+/// commits with the cycle run or none of it does. A dry run publishes too; its transaction is rolled back. The cycles capability
 /// ships a plain completion-rate scorer for campaigns without a rulebook; the scoring capability applies rulebooks.
 /// </summary>
 public interface IPeriodScorer

@@ -3,8 +3,10 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Accountability.Audit;
+using Accountability.Notices;
 using Accountability.Scoring;
 using Dapper;
+using Microsoft.Extensions.Options;
 using Npgsql;
 
 namespace Accountability.Documents;
@@ -17,25 +19,26 @@ public sealed record PeriodDocumentsRequest(
     IReadOnlyDictionary<long, UnitInfo> Units,
     PeriodOutcome Outcome,
     IReadOnlyDictionary<(long, string, string?), long> ConsequenceIds,
-    DateTimeOffset Now,
-    bool DryRun);
+    DateTimeOffset Now);
 
 /// <summary>The documents a run stands on: every one (new, re-issued or unchanged), those issued as a new version by
-/// this run, and which document carries each consequence.</summary>
+/// this run, which document carries each consequence, and what publishing the new versions sent.</summary>
 public sealed record IssuedDocuments(
     IReadOnlyList<long> All,
     IReadOnlyList<long> Reissued,
     IReadOnlyDictionary<long, long> ByConsequence,
-    IReadOnlyDictionary<long, long> ReferralByUnit);
+    IReadOnlyDictionary<long, long> ReferralByUnit,
+    PublishedNotices Published);
 
 /// <summary>
 /// Writes a scored period's documents. A document is identified by its natural key (<c>criticism:CAMPAIGN:monthly:2017-10</c>);
 /// a key seen for the first time gets version 1 and the next number (文号) of the issuer's prefix and year; a key whose
 /// content is unchanged keeps its document; a changed one gets a new version that supersedes the old and keeps its
-/// number; a key no longer produced (an appeal removed the criticism) gets a revoking version. Units concerned are
-/// notified in-app (with read receipts) of every new version unless the run is a dry run.
+/// number; a key no longer produced (an appeal removed the criticism) gets a revoking version. Every new version is
+/// published at once through <see cref="NoticePublisher"/> to the units it concerns (in-app, with read receipts) and to
+/// the configured destinations — whether the period is closed by a cycle, scored directly or recomputed after an appeal.
 /// </summary>
-public sealed class IssuePeriodDocuments : IUseCase
+public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUseCase
 {
     private const string SelectDiscipline = """
         SELECT u.id, u.name FROM unit u
@@ -65,13 +68,6 @@ public sealed class IssuePeriodDocuments : IUseCase
         FROM unnest(@kinds, @keys, @versions, @supersedes, @numbers, @titles, @recipients, @htmls, @datas, @hashes)
              AS d(kind, natural_key, version, supersedes_id, number, title, recipient, html, data, sha256)
         RETURNING id, natural_key
-        """;
-
-    private const string NotifyMany = """
-        INSERT INTO notification (unit_id, campaign_id, kind, title, body, link, dedupe_key, created_at)
-        SELECT n.unit_id, @campaignId, 'document', n.title, n.body, '/documents/' || n.document_id, 'document:' || n.document_id || ':unit:' || n.unit_id, @now
-        FROM unnest(@units, @documents, @titles, @bodies) AS n(unit_id, document_id, title, body)
-        ON CONFLICT (dedupe_key) DO NOTHING
         """;
 
     public async Task<IssuedDocuments> IssueAsync(NpgsqlConnection connection, PeriodDocumentsRequest request, CancellationToken cancellationToken)
@@ -116,7 +112,7 @@ public sealed class IssuePeriodDocuments : IUseCase
 
             rows.Add(new NewDocument(draft.Kind, draft.NaturalKey, previous is null ? 1 : previous.Version + 1, previous?.Id, number, draft.Title,
                 draft.RecipientUnitId, html, JsonSerializer.Serialize(draft.Data, AuditEntry.PayloadJsonOptions), sha256,
-                draft.NotifyUnits, previous is null ? draft.Title : draft.Title + "（更正）"));
+                draft.NotifyUnits));
         }
 
         // Documents this period had that the run no longer produces are revoked by a new version saying so.
@@ -130,7 +126,7 @@ public sealed class IssuePeriodDocuments : IUseCase
                 [new Paragraph($"经申诉复核重新计算，《{stale.Title}》（{stale.Number}）所依据的情形已不存在，现予撤销。")],
                 issuerName, date, [], "撤销").ToHtml();
             rows.Add(new NewDocument(stale.Kind, stale.NaturalKey, stale.Version + 1, stale.Id, stale.Number, title, stale.Recipient, html,
-                JsonSerializer.Serialize(new { revoked = true, revokes = stale.Id }), Sha256(html), stale.Recipient is { } r ? [r] : [], title));
+                JsonSerializer.Serialize(new { revoked = true, revokes = stale.Id }), Sha256(html), stale.Recipient is { } r ? [r] : []));
         }
 
         var inserted = rows.Count == 0
@@ -144,16 +140,8 @@ public sealed class IssuePeriodDocuments : IUseCase
                 hashes = rows.Select(r => r.Sha256).ToArray(),
             }, commandTimeout: 600, cancellationToken: cancellationToken))).ToDictionary(r => r.NaturalKey, r => r.Id);
 
-        if (!request.DryRun && rows.Count > 0)
-        {
-            var notices = rows.SelectMany(r => r.Notify.Select(u => (Unit: u, Document: inserted[r.NaturalKey], Title: r.NoticeTitle,
-                Body: r.Number is null ? r.NoticeTitle : $"{r.Number} {r.NoticeTitle}"))).ToList();
-            await connection.ExecuteAsync(new CommandDefinition(NotifyMany, new
-            {
-                campaignId = campaign.Id, now = request.Now, units = notices.Select(n => n.Unit).ToArray(), documents = notices.Select(n => n.Document).ToArray(),
-                titles = notices.Select(n => n.Title).ToArray(), bodies = notices.Select(n => n.Body).ToArray(),
-            }, commandTimeout: 600, cancellationToken: cancellationToken));
-        }
+        var published = await NoticePublisher.PublishAsync(connection, campaign.Id,
+            rows.Select(r => new DocumentRecipients(inserted[r.NaturalKey], r.Notify)).ToList(), notices.Value.Destinations, request.Now);
 
         var all = new List<long>();
         var byConsequence = new Dictionary<long, long>();
@@ -173,13 +161,13 @@ public sealed class IssuePeriodDocuments : IUseCase
             }
         }
 
-        return new IssuedDocuments(all, rows.Select(r => inserted[r.NaturalKey]).ToList(), byConsequence, referralByUnit);
+        return new IssuedDocuments(all, rows.Select(r => inserted[r.NaturalKey]).ToList(), byConsequence, referralByUnit, published);
     }
 
     private sealed record Latest(long Id, string NaturalKey, int Version, string Sha256, string? Number, string Kind, string Title, long? Recipient, bool Revoked);
 
     private sealed record NewDocument(string Kind, string NaturalKey, int Version, long? Supersedes, string? Number, string Title, long? Recipient, string Html,
-        string Data, string Sha256, IReadOnlyList<long> Notify, string NoticeTitle);
+        string Data, string Sha256, IReadOnlyList<long> Notify);
 
     public static string Sha256(string html) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(html))).ToLowerInvariant();
 }

@@ -11,7 +11,8 @@ namespace Accountability.Escalations;
 /// <summary>
 /// Seals a referral's dossier (案卷): what was assigned to the unit and when it was acknowledged, every chaser and
 /// notice with its read receipt, the documents sent to the unit and whether they were read, the points lost and the rules
-/// behind them, the scoring events, and the evidence file hashes where the workflow keeps them. The package is stored
+/// behind them, the scoring events, and the evidence files of the items (name, type, size, SHA-256, who uploaded them
+/// and when, from the workflow's <c>evidence_file</c>). The package is stored
 /// byte for byte with its SHA-256, and a new version is sealed only when the content changed. Item lists are bounded
 /// (the first <see cref="MaxItems"/> items, <see cref="MaxEvents"/> events) and say how many were left out.
 /// </summary>
@@ -63,15 +64,26 @@ public sealed class BuildReferralDossier(LedgerEvents ledgerEvents) : IUseCase
     private const string SelectDocuments = """
         SELECT d.id, d.kind, d.version, d.number, d.title, d.issued_at, d.sha256, n.created_at, n.read_at, n.read_by
         FROM document d
-        LEFT JOIN notification n ON n.dedupe_key = 'document:' || d.id || ':unit:' || @unitId
+        LEFT JOIN notification n ON n.document_id = d.id AND n.unit_id = @unitId
         WHERE d.campaign_id = @campaignId AND (d.recipient_unit_id = @unitId OR n.id IS NOT NULL OR d.id = @referralDocumentId)
         ORDER BY d.id
         """;
 
-    private const string SelectEvidenceTables = """
-        SELECT table_name FROM information_schema.columns
-        WHERE table_schema = current_schema() AND table_name LIKE '%evidence%' AND column_name IN ('assignment_id', 'sha256')
-        GROUP BY table_name HAVING count(*) = 2 ORDER BY table_name
+    private const string SelectChasers = """
+        SELECT c.assignment_id AS AssignmentId, c.colour AS Colour, c.message AS Message, c.issued_at AS IssuedAt, c.issued_by AS IssuedBy,
+               c.acknowledged_at AS AcknowledgedAt, c.acknowledged_by AS AcknowledgedBy, p.display_name AS DisplayName
+        FROM assignment_chaser c LEFT JOIN person p ON p.id = c.acknowledged_by
+        WHERE c.assignment_id = ANY(@ids) ORDER BY c.assignment_id, c.id
+        """;
+
+    // The workflow's evidence files (证明材料): what was offered, by whom, when, and the SHA-256 that proves it unchanged.
+    // The content stays in the evidence store; the dossier seals the hashes.
+    private const string SelectEvidence = """
+        SELECT e.assignment_id AS AssignmentId, e.action AS Action, e.kind AS Kind, e.file_name AS FileName, e.content_type AS ContentType,
+               e.size_bytes AS SizeBytes, encode(e.sha256, 'hex') AS Sha256, e.uploaded_at AS UploadedAt, e.uploaded_by AS UploadedBy,
+               p.login AS Login, p.display_name AS DisplayName, e.audit_seq AS AuditSeq
+        FROM evidence_file e LEFT JOIN person p ON p.id = e.uploaded_by
+        WHERE e.assignment_id = ANY(@ids) ORDER BY e.assignment_id, e.id
         """;
 
     private const string SelectLatestDossier = "SELECT version, sha256 FROM referral_dossier WHERE referral_id = @referralId ORDER BY version DESC LIMIT 1";
@@ -149,7 +161,10 @@ public sealed class BuildReferralDossier(LedgerEvents ledgerEvents) : IUseCase
         var documents = await connection.QueryAsync<(long Id, string Kind, int Version, string? Number, string Title, DateTimeOffset IssuedAt, string Sha256,
             DateTimeOffset? NotifiedAt, DateTimeOffset? ReadAt, long? ReadBy)>(new CommandDefinition(SelectDocuments,
             new { unitId = r.UnitId, campaignId = r.CampaignId, referralDocumentId = r.DocumentId }, cancellationToken: cancellationToken));
-        var evidence = await EvidenceAsync(connection, itemIds, cancellationToken);
+        var evidence = (await connection.QueryAsync<EvidenceRow>(new CommandDefinition(SelectEvidence, new { ids = itemIds }, cancellationToken: cancellationToken)))
+            .ToList();
+        var chasers = (await connection.QueryAsync<ChaserRow>(new CommandDefinition(SelectChasers, new { ids = itemIds }, cancellationToken: cancellationToken)))
+            .ToLookup(c => c.AssignmentId);
 
         var dossier = new
         {
@@ -182,6 +197,11 @@ public sealed class BuildReferralDossier(LedgerEvents ledgerEvents) : IUseCase
                 relapses = i.RelapseCount,
                 timeline = timeline[i.Id].Select(t => new { seq = t.Seq, at = t.At, actor = t.Actor, kind = t.Kind, payload = JsonDocument.Parse(t.Payload).RootElement }),
                 notices = notices[i.Id].Select(n => new { kind = n.Kind, title = n.Title, sentAt = n.CreatedAt, readAt = n.ReadAt, readBy = n.ReadBy }),
+                chasers = chasers[i.Id].Select(c => new
+                {
+                    colour = c.Colour, message = c.Message, issuedAt = c.IssuedAt, issuedBy = c.IssuedBy, acknowledgedAt = c.AcknowledgedAt,
+                    acknowledgedBy = c.AcknowledgedBy, acknowledgedByName = c.DisplayName,
+                }),
             }),
             itemsLeftOut = Math.Max(0, allItems.Count - MaxItems),
             documents = documents.Select(d => new
@@ -189,31 +209,19 @@ public sealed class BuildReferralDossier(LedgerEvents ledgerEvents) : IUseCase
                 id = d.Id, kind = d.Kind, version = d.Version, number = d.Number, title = d.Title, issuedAt = d.IssuedAt, sha256 = d.Sha256,
                 notifiedAt = d.NotifiedAt, readAt = d.ReadAt, readBy = d.ReadBy,
             }),
-            evidence,
+            evidence = evidence.Select(e => new
+            {
+                assignmentId = e.AssignmentId, action = e.Action, kind = e.Kind, fileName = e.FileName, contentType = e.ContentType, sizeBytes = e.SizeBytes,
+                sha256 = e.Sha256, uploadedAt = e.UploadedAt, uploadedBy = e.UploadedBy, uploadedByLogin = e.Login, uploadedByName = e.DisplayName,
+                auditSeq = e.AuditSeq,
+            }),
         };
         return JsonSerializer.Serialize(dossier, AuditEntry.PayloadJsonOptions);
     }
 
-    /// <summary>Evidence rows of the items, from any table of the workflow that records files by assignment and SHA-256
-    /// (the assignment workflow owns it; until it exists the dossier says there is none).</summary>
-    private static async Task<IReadOnlyList<JsonElement>> EvidenceAsync(NpgsqlConnection connection, long[] itemIds, CancellationToken ct)
-    {
-        if (itemIds.Length == 0)
-        {
-            return [];
-        }
+    private sealed record EvidenceRow(long AssignmentId, string Action, string Kind, string FileName, string ContentType, int SizeBytes, string Sha256,
+        DateTimeOffset UploadedAt, long? UploadedBy, string? Login, string? DisplayName, long AuditSeq);
 
-        var tables = (await connection.QueryAsync<string>(new CommandDefinition(SelectEvidenceTables, cancellationToken: ct))).ToList();
-        var result = new List<JsonElement>();
-        foreach (var table in tables)
-        {
-            var quoted = "\"" + table.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
-            var rows = await connection.QueryAsync<string>(new CommandDefinition(
-                $"SELECT to_jsonb(e)::text FROM {quoted} e WHERE e.assignment_id = ANY(@ids) ORDER BY e.assignment_id, e.sha256", new { ids = itemIds },
-                cancellationToken: ct));
-            result.AddRange(rows.Select(row => JsonDocument.Parse(row).RootElement));
-        }
-
-        return result;
-    }
+    private sealed record ChaserRow(long AssignmentId, string Colour, string Message, DateTimeOffset IssuedAt, long? IssuedBy, DateTimeOffset? AcknowledgedAt,
+        long? AcknowledgedBy, string? DisplayName);
 }

@@ -1,5 +1,6 @@
 using Accountability.Audit;
 using Accountability.Cycles;
+using Accountability.Notices;
 using Dapper;
 using Npgsql;
 
@@ -26,15 +27,11 @@ public sealed class ConsequenceResponseSweep(NpgsqlDataSource dataSource, TimePr
         RETURNING r.consequence_id, r.kind, r.name, r.unit_id, r.due_at
         """;
 
-    private const string Notify = """
-        INSERT INTO notification (unit_id, campaign_id, kind, title, body, link, dedupe_key, created_at)
-        SELECT x.unit_id, c.campaign_id, 'consequence_response_overdue', x.title, x.title, '/consequences/' || c.id, x.dedupe, @now
-        FROM unnest(@units, @consequences, @titles, @dedupes) AS x(unit_id, consequence_id, title, dedupe)
-        JOIN consequence c ON c.id = x.consequence_id
-        ON CONFLICT (dedupe_key) DO NOTHING
+    private const string SelectCampaigns = """
+        SELECT c.id, c.campaign_id, k.headquarters_unit_id, u.name
+        FROM consequence c JOIN campaign k ON k.id = c.campaign_id JOIN unit u ON u.id = c.unit_id
+        WHERE c.id = ANY(@ids)
         """;
-
-    private const string SelectCampaigns = "SELECT id, campaign_id FROM consequence WHERE id = ANY(@ids)";
 
     public string Name => "consequence-responses";
 
@@ -53,16 +50,26 @@ public sealed class ConsequenceResponseSweep(NpgsqlDataSource dataSource, TimePr
                 return total;
             }
 
-            var campaigns = (await connection.QueryAsync<(long Id, long CampaignId)>(new CommandDefinition(SelectCampaigns,
-                new { ids = due.Select(d => d.ConsequenceId).Distinct().ToArray() }, cancellationToken: cancellationToken))).ToDictionary(c => c.Id, c => c.CampaignId);
-            await connection.ExecuteAsync(new CommandDefinition(Notify, new
+            var campaigns = (await connection.QueryAsync<(long Id, long CampaignId, long? Headquarters, string UnitName)>(new CommandDefinition(SelectCampaigns,
+                new { ids = due.Select(d => d.ConsequenceId).Distinct().ToArray() }, cancellationToken: cancellationToken))).ToDictionary(c => c.Id);
+            var notices = new List<Notice>();
+            foreach (var d in due)
             {
-                now, units = due.Select(d => d.UnitId).ToArray(), consequences = due.Select(d => d.ConsequenceId).ToArray(),
-                titles = due.Select(d => $"{d.Name}逾期未报送").ToArray(),
-                dedupes = due.Select(d => $"consequence:{d.ConsequenceId}:{d.Kind}:overdue").ToArray(),
-            }, cancellationToken: cancellationToken));
+                var consequence = campaigns[d.ConsequenceId];
+                var cause = NoticeKeys.ResponseOverdue(d.ConsequenceId, d.Kind);
+                var link = $"/consequences/{d.ConsequenceId}";
+                notices.Add(new Notice(d.UnitId, consequence.CampaignId, "consequence_response_overdue", $"{d.Name}逾期未报送",
+                    "", link, NoticeKeys.For(cause, d.UnitId)));
+                if (consequence.Headquarters is { } hq && hq != d.UnitId)
+                {
+                    notices.Add(new Notice(hq, consequence.CampaignId, "consequence_response_overdue", $"{consequence.UnitName}{d.Name}逾期未报送",
+                        "", link, NoticeKeys.For(cause, hq)));
+                }
+            }
+
+            await NoticeWriter.WriteAsync(connection, notices, now, cancellationToken);
             await AuditLog.AppendAsync(connection, due.Select(d => AuditEntry.Create("consequence.response_overdue", AuditActor.Timer, now,
-                new { consequenceId = d.ConsequenceId, kind = d.Kind, dueAt = d.DueAt }, unitId: d.UnitId, campaignId: campaigns[d.ConsequenceId])), cancellationToken);
+                new { consequenceId = d.ConsequenceId, kind = d.Kind, dueAt = d.DueAt }, unitId: d.UnitId, campaignId: campaigns[d.ConsequenceId].CampaignId)), cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             total += due.Count;
             if (due.Count < BatchSize)

@@ -5,13 +5,22 @@ using Npgsql;
 
 namespace Accountability.Notices;
 
-public sealed record PublishedNotices(int Notifications, int OutboxMessages);
+public sealed record PublishedNotices(int Notifications, int OutboxMessages)
+{
+    public static readonly PublishedNotices None = new(0, 0);
+
+    public PublishedNotices Plus(PublishedNotices other) => new(Notifications + other.Notifications, OutboxMessages + other.OutboxMessages);
+}
+
+/// <summary>A document version to announce and the units to tell: its addressee, or the units a public bulletin goes to.</summary>
+public sealed record DocumentRecipients(long DocumentId, IReadOnlyCollection<long> Units);
 
 /// <summary>
-/// Publishes issued documents inside the caller's transaction: an in-app notification for each recipient unit (the
-/// addressee, or every ranked unit for a public bulletin), and an outbox message for each configured e-mail or
-/// webhook destination. Dedupe keys are derived from (natural key, version, recipient), so a retried or repeated
-/// publication of the same version adds nothing, while a correction (new version) notifies again.
+/// The one way documents are published, whoever issued them (a cycle's scorer, a direct scoring, an appeal's
+/// recomputation), inside the issuer's transaction: an in-app notification for each recipient unit, linked to the
+/// document, and an outbox message for each configured e-mail or webhook destination. Dedupe keys are derived from
+/// (natural key, version, recipient), so a retried or repeated publication of the same version adds nothing, while a
+/// correction (new version) notifies again.
 /// </summary>
 public static class NoticePublisher
 {
@@ -20,13 +29,6 @@ public static class NoticePublisher
                supersedes_id AS SupersedesId, number AS Number, title AS Title, recipient_unit_id AS RecipientUnitId, html AS Html,
                sha256 AS Sha256, issued_at AS IssuedAt
         FROM document WHERE id = ANY(@ids) ORDER BY id
-        """;
-
-    private const string InsertNotifications = """
-        INSERT INTO notification (unit_id, campaign_id, kind, title, body, link, dedupe_key, created_at)
-        SELECT n.unit_id, @campaignId, n.kind, n.title, n.body, n.link, n.dedupe_key, @now
-        FROM unnest(@units, @kinds, @titles, @bodies, @links, @keys) AS n(unit_id, kind, title, body, link, dedupe_key)
-        ON CONFLICT (dedupe_key) DO NOTHING
         """;
 
     private const string InsertOutbox = """
@@ -42,29 +44,50 @@ public static class NoticePublisher
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
-    public static async Task<PublishedNotices> PublishAsync(NpgsqlConnection connection, long campaignId,
+    /// <summary>Publishes <paramref name="documentIds"/>: each to its addressee, a public one (no addressee) to
+    /// <paramref name="publicRecipients"/>.</summary>
+    public static Task<PublishedNotices> PublishAsync(NpgsqlConnection connection, long campaignId,
         IReadOnlyCollection<long> documentIds, IReadOnlyCollection<long> publicRecipients,
-        IReadOnlyList<NoticeDestination> destinations, DateTimeOffset now)
+        IReadOnlyList<NoticeDestination> destinations, DateTimeOffset now) =>
+        PublishAsync(connection, campaignId, documentIds.Select(id => new DocumentRecipients(id, publicRecipients)).ToList(), destinations, now,
+            addresseeFirst: true);
+
+    /// <summary>Publishes each document to the units given with it (a document with an addressee also reaches the
+    /// addressee).</summary>
+    public static Task<PublishedNotices> PublishAsync(NpgsqlConnection connection, long campaignId,
+        IReadOnlyList<DocumentRecipients> documents, IReadOnlyList<NoticeDestination> destinations, DateTimeOffset now) =>
+        PublishAsync(connection, campaignId, documents, destinations, now, addresseeFirst: false);
+
+    private static async Task<PublishedNotices> PublishAsync(NpgsqlConnection connection, long campaignId,
+        IReadOnlyList<DocumentRecipients> requests, IReadOnlyList<NoticeDestination> destinations, DateTimeOffset now, bool addresseeFirst)
     {
-        if (documentIds.Count == 0)
+        if (requests.Count == 0)
         {
-            return new PublishedNotices(0, 0);
+            return PublishedNotices.None;
         }
 
-        var documents = (await connection.QueryAsync<DocumentRow>(SelectDocuments, new { ids = documentIds.ToArray() })).ToList();
-        var notifications = new List<(long Unit, string Kind, string Title, string Body, string Link, string Key)>();
+        var units = requests.GroupBy(r => r.DocumentId).ToDictionary(g => g.Key, g => g.SelectMany(r => r.Units).ToHashSet());
+        var documents = (await connection.QueryAsync<DocumentRow>(SelectDocuments, new { ids = units.Keys.ToArray() })).ToList();
+        var notifications = new List<Notice>();
         var outbox = new List<(string Channel, string Destination, string Payload, string Key)>();
         foreach (var document in documents)
         {
-            var recipients = document.RecipientUnitId is { } unit ? [unit] : publicRecipients;
+            var recipients = units[document.Id];
+            if (document.RecipientUnitId is { } addressee)
+            {
+                // Addressed to one unit: with the plain (public recipients) overload it goes to the addressee alone.
+                recipients = addresseeFirst ? [addressee] : [.. recipients, addressee];
+            }
+
             var corrected = document.Version > 1;
             var body = corrected
                 ? $"{document.Title}（第{document.Version}版，更正此前发布的版本，请以本版为准）"
-                : document.Title;
-            foreach (var recipient in recipients.Distinct().Order())
+                : document.Number is null ? document.Title : $"{document.Number} {document.Title}";
+            var cause = NoticeKeys.Document(document.NaturalKey, document.Version);
+            foreach (var recipient in recipients.Order())
             {
-                notifications.Add((recipient, $"document.{document.Kind}", document.Title, body, $"/documents/{document.Id}",
-                    $"document:{document.NaturalKey}:v{document.Version}:unit:{recipient}"));
+                notifications.Add(new Notice(recipient, campaignId, $"document.{document.Kind}", document.Title, body, $"/documents/{document.Id}",
+                    NoticeKeys.For(cause, recipient), DocumentId: document.Id));
             }
 
             foreach (var destination in destinations.Where(d => d.Wants(document.Kind)))
@@ -74,21 +97,11 @@ public static class NoticePublisher
                     document.Id, document.CampaignId, document.Kind, document.Period, document.NaturalKey, document.Version,
                     document.SupersedesId, document.Number, document.Title, document.IssuedAt, document.Sha256, document.Html,
                 }, Json);
-                outbox.Add((destination.Channel, destination.Address, payload,
-                    $"document:{document.NaturalKey}:v{document.Version}:{destination.Channel}:{destination.Address}"));
+                outbox.Add((destination.Channel, destination.Address, payload, $"{cause}:{destination.Channel}:{destination.Address}"));
             }
         }
 
-        var notified = await connection.ExecuteAsync(InsertNotifications, new
-        {
-            campaignId, now,
-            units = notifications.Select(n => n.Unit).ToArray(),
-            kinds = notifications.Select(n => n.Kind).ToArray(),
-            titles = notifications.Select(n => n.Title).ToArray(),
-            bodies = notifications.Select(n => n.Body).ToArray(),
-            links = notifications.Select(n => n.Link).ToArray(),
-            keys = notifications.Select(n => n.Key).ToArray(),
-        });
+        var notified = await NoticeWriter.WriteAsync(connection, notifications, now);
         var queued = outbox.Count == 0 ? 0 : await connection.ExecuteAsync(InsertOutbox, new
         {
             now,

@@ -3,6 +3,7 @@ using Accountability.Access;
 using Accountability.Assignments;
 using Accountability.Audit;
 using Accountability.Calendar;
+using Accountability.Scoring;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -27,7 +28,7 @@ public enum PlanMode
 /// <see cref="PlanMode.Diff"/> run the same checks and write nothing.
 /// </summary>
 public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider time, AccessPolicy access,
-    CalendarCatalog calendars, PlanCompilationCatalog compilation, IAssignmentStartPolicy startPolicy,
+    CalendarCatalog calendars, PlanCompilationCatalog compilation, IAssignmentStartPolicy startPolicy, RulebookCatalog rulebooks,
     ILogger<ImportPlan> logger) : IUseCase
 {
     private const int ProgressEvery = 20_000;
@@ -62,7 +63,13 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
     private const string SelectLedger = """
         SELECT id, number, kind, name, town_unit_id, problem_type, disposal_class, measures, responsible_person, deadline_text,
                due_at, source, found_level, verifier_unit_id, cancelled_version
-        FROM ledger_item WHERE campaign_id = @campaign
+        FROM ledger_item WHERE campaign_id = @campaign AND origin = 'plan'
+        """;
+
+    // Problems recorded one by one (inspections, complaints, media, hand-overs, grid patrols) are the campaign's ledger
+    // too, but no plan file lists them: a plan item may not take one of their numbers, and a re-import never touches them.
+    private const string SelectRecordedNumbers = """
+        SELECT number FROM ledger_item WHERE campaign_id = @campaign AND origin = 'recorded' AND number = ANY(@numbers)
         """;
 
     private const string UpsertCampaign = """
@@ -170,7 +177,9 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         WHERE id = ANY(@ids) AND cancelled_version IS NULL
         """;
 
-    private const string SelectLedgerIds = "SELECT number, id FROM ledger_item WHERE campaign_id = @campaign AND cancelled_version IS NULL";
+    private const string SelectLedgerIds = """
+        SELECT number, id FROM ledger_item WHERE campaign_id = @campaign AND origin = 'plan' AND cancelled_version IS NULL
+        """;
 
     /// <summary>The columns every newly issued assignment gets; the benchmark's baseline copies the same list.</summary>
     public const string AssignmentColumns = """
@@ -201,7 +210,13 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
 
     private const string Differs = "(a.role, a.due_at, a.verifier_unit_id) IS DISTINCT FROM (d.role, d.due_at, d.verifier_unit_id)";
 
-    private const string InScope = "((@tasks AND a.task_id IS NOT NULL) OR (@ledger AND a.ledger_item_id IS NOT NULL))";
+    // What a plan version speaks for: its tasks' obligations if it has a task table, its ledger's if it has a ledger — the
+    // items a plan file brought, never those recorded one by one.
+    private const string InScope = """
+        ((@tasks AND a.task_id IS NOT NULL)
+         OR (@ledger AND a.ledger_item_id IS NOT NULL
+             AND EXISTS (SELECT 1 FROM ledger_item li WHERE li.id = a.ledger_item_id AND li.origin = 'plan')))
+        """;
 
     private const string CountChanges = $"""
         SELECT
@@ -266,6 +281,18 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         var sha256 = Convert.ToHexString(SHA256.HashData(request.Bytes)).ToLowerInvariant();
         var file = PlanFileReader.Read(fileName, request.Bytes, problems);
         var definition = compilation.Definition;
+        if (file is not null && request.RulebookCode is { } chosen)
+        {
+            if (file.Campaign is { } section)
+            {
+                file = file with { Campaign = section with { Rulebook = chosen } };
+            }
+            else
+            {
+                problems.Add(new InputProblem(file.FileName, null, null, "campaign.rulebook", "a rulebook can be chosen only for a file with a campaign section"));
+            }
+        }
+
         var code = file is null ? null : CampaignCode(file, request.CampaignCode, problems);
         // Shape problems do not stop here: the checks against the organisation and the calendar run on what could be
         // read, so the planner gets every error of the file in one answer.
@@ -282,9 +309,28 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         var units = new UnitDirectory(await connection.QueryAsync<DirectoryUnit>(SelectUnits, transaction: transaction), definition.UnitGroups);
         var now = time.GetUtcNow();
         var compiled = new PlanCompiler(units, definition, calendars, problems).Compile(file, code, stored, now);
+        if (compiled is not null)
+        {
+            CheckRulebook(file, compiled.Campaign, problems);
+        }
+
         if (compiled is null || problems.Any(p => !p.IsWarning))
         {
             throw new InputRejectedException(problems);
+        }
+
+        if (stored is not null && compiled.Ledger is { Count: > 0 } planLedger)
+        {
+            var taken = (await connection.QueryAsync<string>(SelectRecordedNumbers, new
+            {
+                campaign = stored.Id, numbers = planLedger.Select(l => l.Number).ToArray(),
+            }, transaction)).ToHashSet(StringComparer.Ordinal);
+            problems.AddRange(planLedger.Where(l => taken.Contains(l.Number)).Select(l => l.Origin.Error("number",
+                $"'{l.Number}' is the number of a problem recorded in this campaign one by one (an inspection, complaint or exposure); give the plan's item a number of its own")));
+            if (problems.Any(p => !p.IsWarning))
+            {
+                throw new InputRejectedException(problems);
+            }
         }
 
         var warnings = problems.Where(p => p.IsWarning).ToList();
@@ -403,6 +449,27 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
             tasks.Changed, tasks.Cancelled, tasks.Unchanged,
             ledger.Added.Select(l => new PlanItemChange(l.Number, l.Name, [])).ToList(),
             ledger.Changed, ledger.Cancelled, ledger.Unchanged, counts);
+    }
+
+    /// <summary>The rulebook a plan names must be one the cycles can score with; one not in force when the campaign
+    /// starts is a warning (its periods would be refused at close).</summary>
+    private void CheckRulebook(PlanFile file, CompiledCampaign campaign, List<InputProblem> problems)
+    {
+        if (file.Campaign is not { Rulebook: { } named } section)
+        {
+            return;
+        }
+
+        if (!rulebooks.Contains(named))
+        {
+            problems.Add(section.Origin.Error("rulebook",
+                $"no rulebook '{named}' in workflows/rulebooks (known: {string.Join(", ", rulebooks.All.Select(r => r.Code).Distinct().Order(StringComparer.Ordinal))})"));
+        }
+        else if (!rulebooks.All.Any(r => r.Code == named && r.InForceOn(campaign.StartsOn)))
+        {
+            problems.Add(section.Origin.Warning("rulebook",
+                $"no version of rulebook '{named}' is in force on {campaign.StartsOn:yyyy-MM-dd}, when the campaign starts; its periods cannot be scored until one is"));
+        }
     }
 
     private static string? CampaignCode(PlanFile file, string? requested, List<InputProblem> problems)

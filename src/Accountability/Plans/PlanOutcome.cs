@@ -2,7 +2,9 @@ namespace Accountability.Plans;
 
 /// <summary>A plan file sent to validate, diff or import. <see cref="CampaignCode"/> names the campaign when the file
 /// has no campaign section (a CSV holds one table); when both are given they must agree.</summary>
-public sealed record PlanRequest(string FileName, byte[] Bytes, string? CampaignCode = null);
+/// <param name="RulebookCode">A rulebook to apply instead of the one the file names: the simulator imports a plan this
+/// way to try a rulebook on it before the planners adopt it.</param>
+public sealed record PlanRequest(string FileName, byte[] Bytes, string? CampaignCode = null, string? RulebookCode = null);
 
 /// <summary>How far a long import has got, for a progress bar.</summary>
 public sealed record PlanProgress(string Stage, long Done, long Total);

@@ -1,5 +1,6 @@
 using Accountability.Access;
 using Accountability.Audit;
+using Accountability.Notices;
 using Dapper;
 using Npgsql;
 
@@ -37,11 +38,6 @@ public sealed class DecideAppeal(NpgsqlDataSource dataSource, AccessPolicy acces
         VALUES (@campaignId, @appealId, NULL, @unitId, @ruleId, @cycle, @period)
         """;
 
-    private const string Notify = """
-        INSERT INTO notification (unit_id, campaign_id, kind, title, body, link, dedupe_key, created_at)
-        VALUES (@unitId, @campaignId, 'appeal', @title, @body, @link, @dedupe, @now)
-        """;
-
     public async Task<AppealDecided> RunAsync(Actor actor, long appealId, bool accept, string reason, CancellationToken cancellationToken = default)
     {
         await access.RequireAsync(actor, Operation.DecideAppeal, cancellationToken: cancellationToken);
@@ -73,11 +69,9 @@ public sealed class DecideAppeal(NpgsqlDataSource dataSource, AccessPolicy acces
         {
             appealId, state = accept ? "accepted" : "rejected", personId = actor.PersonId, now, reason = reason.Trim(), runId = recomputed?.RunId,
         }, cancellationToken: cancellationToken));
-        await connection.ExecuteAsync(new CommandDefinition(Notify, new
-        {
-            unitId = appeal.UnitId, campaignId = appeal.CampaignId, title = accept ? "申诉已采纳，本期结果已重新计算" : "申诉未予采纳",
-            body = reason.Trim(), link = $"/appeals/{appealId}", dedupe = $"appeal:{appealId}:decided", now,
-        }, cancellationToken: cancellationToken));
+        await NoticeWriter.WriteAsync(connection, [new Notice(appeal.UnitId, appeal.CampaignId, "appeal",
+            accept ? "申诉已采纳，本期结果已重新计算" : "申诉未予采纳", reason.Trim(), $"/appeals/{appealId}",
+            NoticeKeys.For(NoticeKeys.Appeal(appealId, "decided"), appeal.UnitId))], now, cancellationToken);
         await AuditLog.AppendAsync(connection, AuditEntry.Create(accept ? "appeal.accepted" : "appeal.rejected", who, now, new
         {
             appealId, reason = reason.Trim(), recomputedRunId = recomputed?.RunId, outputSha256 = recomputed?.OutputSha256, reissuedDocuments = reissued,

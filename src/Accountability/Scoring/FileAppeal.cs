@@ -1,5 +1,6 @@
 using Accountability.Access;
 using Accountability.Audit;
+using Accountability.Notices;
 using Dapper;
 using Npgsql;
 
@@ -29,11 +30,6 @@ public sealed class FileAppeal(NpgsqlDataSource dataSource, AccessPolicy access,
         INSERT INTO appeal (campaign_id, cycle, period, ledger_entry_id, unit_id, rule_id, event_ids, reasons, evidence, state, filed_by, filed_at)
         VALUES (@campaignId, @cycle, @period, @ledgerEntryId, @unitId, @ruleId, @eventIds, @reasons, @evidence::jsonb, 'pending', @personId, @now)
         RETURNING id
-        """;
-
-    private const string Notify = """
-        INSERT INTO notification (unit_id, campaign_id, kind, title, body, link, dedupe_key, created_at)
-        VALUES (@unitId, @campaignId, 'appeal', @title, @body, @link, @dedupe, @now)
         """;
 
     public async Task<AppealFiled> RunAsync(Actor actor, long ledgerEntryId, string reasons, IReadOnlyList<AppealEvidence> evidence,
@@ -73,11 +69,8 @@ public sealed class FileAppeal(NpgsqlDataSource dataSource, AccessPolicy access,
         }, cancellationToken: cancellationToken));
         if (entry.Headquarters is { } hq)
         {
-            await connection.ExecuteAsync(new CommandDefinition(Notify, new
-            {
-                unitId = hq, campaignId = entry.CampaignId, title = $"申诉待处理：{entry.Period} {entry.RuleName}", body = reasons.Trim(),
-                link = $"/appeals/{id}", dedupe = $"appeal:{id}:filed", now,
-            }, cancellationToken: cancellationToken));
+            await NoticeWriter.WriteAsync(connection, [new Notice(hq, entry.CampaignId, "appeal", $"申诉待处理：{entry.Period} {entry.RuleName}",
+                reasons.Trim(), $"/appeals/{id}", NoticeKeys.For(NoticeKeys.Appeal(id, "filed"), hq))], now, cancellationToken);
         }
 
         await AuditLog.AppendAsync(connection, AuditEntry.Create("appeal.filed", AuditActor.Person(actor.PersonId), now, new

@@ -26,7 +26,6 @@ public sealed record Rulebook(
     IReadOnlyList<ThresholdRule> Thresholds,
     IReadOnlyList<RollUpRule> RollUps,
     ProgressLights Lights,
-    ChaserLadder? Chasers,
     VetoRule? Veto,
     IReadOnlyDictionary<string, ConsequenceDefinition> Consequences)
 {
@@ -239,15 +238,6 @@ public sealed record ProgressLights(int YellowBehind, int RedBehind, int RedNotS
 {
     public static readonly ProgressLights Default = new(10, 30, 3);
 }
-
-/// <summary>One colour of the chaser ladder (催办: blue → orange → red) and when it is sent, in working days after the
-/// miss.</summary>
-public sealed record ChaserStep(string Colour, int AfterWorkingDays);
-
-/// <summary>The chaser ladder the assignment workflow's timer sweep follows, declared with the rulebook so that the
-/// bulletin can cite it: reminders after a miss, colours, where urgent items start, and how many working days after
-/// the last chaser an item still overdue becomes a <c>chaser_ignored</c> event.</summary>
-public sealed record ChaserLadder(IReadOnlyList<ChaserStep> Steps, string? UrgentStartsAt, int IgnoredAfterWorkingDays);
 
 /// <summary>一票否决: any of these events in the period voids the unit's rating regardless of points: it is graded
 /// <see cref="Grade"/>, ranked last, never commended, and the listed consequences apply.</summary>

@@ -23,6 +23,13 @@ public sealed class RulebookCatalog
     public RulebookCatalog(string directory) =>
         _rulebooks = new Lazy<IReadOnlyList<Rulebook>>(() => LoadOrThrow(directory));
 
+    private RulebookCatalog(Func<IReadOnlyList<Rulebook>> load) => _rulebooks = new Lazy<IReadOnlyList<Rulebook>>(load);
+
+    /// <summary>The shipped rulebooks with <paramref name="draft"/> in place of every version of its code: what the
+    /// simulator scores with when a planner tries a draft before adopting it.</summary>
+    public static RulebookCatalog Trying(RulebookCatalog shipped, Rulebook draft) =>
+        new(() => [.. shipped.All.Where(r => r.Code != draft.Code), draft]);
+
     public IReadOnlyList<Rulebook> All => _rulebooks.Value;
 
     public bool Contains(string? code) => code is not null && All.Any(r => r.Code == code);

@@ -29,7 +29,7 @@ public sealed class RulebookPeriodScorer(RulebookCatalog catalog, ScorePeriod sc
             context.Now, AuditActor.Cycle), cancellationToken);
         return new PeriodScoringResult(result.DocumentIds, result.ConsequenceCount, result.Outcome is { } o
             ? $"{rulebook.Citation}: {o.Results.Count(r => r.Rank is not null)} ranked, {o.Consequences.Count} consequences, output {result.OutputSha256[..12]}"
-            : "");
+            : "", result.Published);
     }
 
     /// <summary>The scope of a period close: the snapshot for its cut-off, frozen now if the cycle has not.</summary>

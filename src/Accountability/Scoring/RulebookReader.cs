@@ -69,7 +69,7 @@ public static class RulebookReader
             var thresholds = Thresholds(root, counts);
             var rollUps = RollUps(root);
             var lights = Lights(root);
-            var chasers = Chasers(root);
+            RejectChasers(root);
             var veto = Veto(root);
             var consequences = ConsequenceDefinitions(root);
             foreach (var ladder in ladders)
@@ -89,7 +89,7 @@ public static class RulebookReader
 
             return new Rulebook(code, version, name, number, issuer, prefix, from.Value, to, yaml.File, sha256, components,
                 grades, counts, points, ranking ?? new RankingRule(RankingMetric.Score, null, TieAtCutoff.IncludeAll, [], RankCut.None, RankCut.None),
-                ladders, thresholds, rollUps, lights, chasers, veto, consequences);
+                ladders, thresholds, rollUps, lights, veto, consequences);
         }
 
         private List<ScoreComponent> Components(YamlMappingNode root)
@@ -505,56 +505,17 @@ public static class RulebookReader
             return new ProgressLights(yellow, red, months);
         }
 
-        private ChaserLadder? Chasers(YamlMappingNode root)
+        /// <summary>The chaser ladder is the workflow's (docs/decisions/0600-chaser-ladder-lives-in-the-workflow.md): a
+        /// rulebook that declares one would be declaring something nothing follows, so it is refused with the reason.</summary>
+        private void RejectChasers(YamlMappingNode root)
         {
-            if (YamlInput.Child(root, "chasers") is not { } node || Map(node, "chasers") is not { } map)
+            if (YamlInput.Child(root, "chasers") is { } chasers)
             {
-                return null;
+                yaml.ErrorAt(chasers, "chasers",
+                    "a rulebook does not set the chaser ladder: the workflow definition does (chaser_colours and the chaser/escalation " +
+                    "timers in workflows/definitions), and writes a chaser_ignored event when a chaser goes unanswered; score that " +
+                    "event here (points or a threshold), see docs/decisions/0600-chaser-ladder-lives-in-the-workflow.md");
             }
-
-            yaml.RejectUnknownKeys(map, "chasers", "steps", "urgent_starts_at", "ignored_after_working_days");
-            var steps = new List<ChaserStep>();
-            var items = yaml.Sequence(map, "steps", "chasers.steps");
-            for (var i = 0; i < items.Count; i++)
-            {
-                var path = $"chasers.steps[{i}]";
-                if (Map(items[i], path) is not { } step)
-                {
-                    continue;
-                }
-
-                yaml.RejectUnknownKeys(step, path, "colour", "after_working_days");
-                var colour = yaml.Required(step, "colour", $"{path}.colour");
-                if (colour is not null && colour is not ("blue" or "orange" or "red"))
-                {
-                    yaml.ErrorAt(step, $"{path}.colour", "must be blue, orange or red");
-                }
-
-                var after = Int(step, "after_working_days", $"{path}.after_working_days", required: true, min: 0);
-                if (steps.Count > 0 && after is not null && after <= steps[^1].AfterWorkingDays)
-                {
-                    yaml.ErrorAt(step, $"{path}.after_working_days", "each step comes later than the one before");
-                }
-
-                if (colour is not null && after is not null)
-                {
-                    steps.Add(new ChaserStep(colour, after.Value));
-                }
-            }
-
-            if (steps.Count == 0)
-            {
-                yaml.ErrorAt(map, "chasers.steps", "is required: at least one step");
-            }
-
-            var urgent = yaml.Scalar(map, "urgent_starts_at", "chasers.urgent_starts_at");
-            if (urgent is not null && steps.All(s => s.Colour != urgent))
-            {
-                yaml.ErrorAt(map, "chasers.urgent_starts_at", $"'{urgent}' is not one of the steps' colours");
-            }
-
-            var ignored = Int(map, "ignored_after_working_days", "chasers.ignored_after_working_days", required: true, min: 1) ?? 5;
-            return new ChaserLadder(steps, urgent, ignored);
         }
 
         private VetoRule? Veto(YamlMappingNode root)

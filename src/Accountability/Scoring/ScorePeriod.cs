@@ -5,6 +5,7 @@ using System.Text.Json;
 using Accountability.Audit;
 using Accountability.Documents;
 using Accountability.Escalations;
+using Accountability.Notices;
 using Dapper;
 using Microsoft.Extensions.Logging;
 using Npgsql;
@@ -30,7 +31,8 @@ public sealed record ScoreRunResult(
     IReadOnlyList<long> DocumentIds,
     IReadOnlyList<long> ReissuedDocumentIds,
     int ConsequenceCount,
-    PeriodOutcome Outcome);
+    PeriodOutcome Outcome,
+    PublishedNotices Published);
 
 /// <summary>
 /// Scores a period under a rulebook and records it as the period's current run: the point ledger with the events behind
@@ -146,7 +148,7 @@ public sealed partial class ScorePeriod(
 
         var hash = OutputHash(outcome, digests);
         var issued = await documents.IssueAsync(connection, new PeriodDocumentsRequest(campaign, scope, rulebook, runId, facts.Units,
-            outcome, consequenceIds, request.Now, request.DryRun), cancellationToken);
+            outcome, consequenceIds, request.Now), cancellationToken);
         var byConsequence = issued.ByConsequence.ToList();
         if (byConsequence.Count > 0)
         {
@@ -182,7 +184,7 @@ public sealed partial class ScorePeriod(
         Phase("audit");
 
         LogScored(campaign.Code, scope.Cycle, scope.Period, rulebook.Citation, outcome.Ledger.Count, outcome.Consequences.Count, hash);
-        return new ScoreRunResult(runId, hash, issued.All, issued.Reissued, outcome.Consequences.Count, outcome);
+        return new ScoreRunResult(runId, hash, issued.All, issued.Reissued, outcome.Consequences.Count, outcome, issued.Published);
     }
 
     /// <summary>The previous period's ranking (ranks, ladder counts) and roll-up tallies, from its current run.</summary>

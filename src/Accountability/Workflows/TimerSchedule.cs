@@ -33,6 +33,7 @@ public static class TimerSchedule
         TimerAnchor.Accepted => item.VerifiedAt,
         TimerAnchor.Closed => item.ClosedAt,
         TimerAnchor.LookedBack => item.LastLookBackAt ?? item.ClosedAt,
+        TimerAnchor.Sampled => item.LookBackSampledAt,
         _ => null,
     };
 

@@ -39,6 +39,10 @@ public enum TimerAnchor
 
     /// <summary>The latest look-back (回头看), or the closure when there has been none.</summary>
     LookedBack,
+
+    /// <summary>When look-back sampling picked the item's closure for re-inspection; none until it does, so a timer
+    /// counted from it is pending only for the items sampling picked.</summary>
+    Sampled,
 }
 
 public enum TimeOfDayRule

@@ -36,6 +36,7 @@ public static partial class WorkflowDefinitionReader
     {
         ["issued"] = TimerAnchor.Issued, ["due"] = TimerAnchor.Due, ["chased"] = TimerAnchor.Chased,
         ["accepted"] = TimerAnchor.Accepted, ["closed"] = TimerAnchor.Closed, ["looked_back"] = TimerAnchor.LookedBack,
+        ["sampled"] = TimerAnchor.Sampled,
     };
 
     private static readonly Dictionary<string, NotifyTarget> Targets = new(StringComparer.Ordinal)

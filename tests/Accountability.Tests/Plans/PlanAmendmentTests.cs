@@ -1,4 +1,6 @@
+using Accountability.Assignments;
 using Accountability.Plans;
+using Accountability.Tests.Access;
 using Dapper;
 
 namespace Accountability.Tests.Plans;
@@ -153,5 +155,69 @@ public sealed class PlanAmendmentTests : IAsyncLifetime
             """)).ToList();
         Assert.Equal(["cancelled", "issued"], states);
         Assert.Null(await connection.ExecuteScalarAsync<int?>("SELECT cancelled_version FROM task WHERE number = '3'"));
+    }
+
+    [Fact]
+    public async Task Reimport_OfAPlanWithALedger_NeverCancelsProblemsRecordedOneByOne()
+    {
+        // An inspection, a complaint and a media exposure recorded one by one: ledger items the plan file never listed.
+        var officer = await OrganizationFixture.ActorAsync(_engine, "inspection.officer");
+        var campaignId = await PlanFixture.CountAsync(_engine, "SELECT id FROM campaign WHERE code = 'test-campaign'");
+        var huayu = await OrganizationFixture.UnitIdAsync(_engine, "jx-huayu");
+        var env = await OrganizationFixture.UnitIdAsync(_engine, "jx-env");
+        var record = _engine.Get<RecordProblem>();
+        var found = await record.RunAsync(officer, new ProblemReport(campaignId, ProblemSource.Inspection, "city", huayu, env, "露天焚烧垃圾", null,
+            "立即清理", new DateOnly(2017, 10, 20)));
+        await record.RunAsync(officer, new ProblemReport(campaignId, ProblemSource.Complaint, null, huayu, env, "夜间异味扰民", null, null,
+            new DateOnly(2017, 10, 20)));
+        await record.RunAsync(officer, new ProblemReport(campaignId, ProblemSource.Media, "province", huayu, env, "河道倾倒废渣", null, null,
+            new DateOnly(2017, 10, 20)));
+
+        var diff = (await _engine.Get<DiffPlan>().RunAsync(null, Amended())).Diff!;
+        var outcome = await PlanFixture.ImportAsync(_engine, Amended());
+        var empty = await PlanFixture.ImportAsync(_engine, PlanFixture.Yaml(PlanFixture.Plan(Version2, ledger: "ledger: []"), "plan-v3.yaml"));
+
+        Assert.Equal("WT-0001", found.Number);
+        Assert.Equal(["L2"], diff.LedgerCancelled.Select(l => l.Number));
+        Assert.Equal(new AssignmentChanges(3, 2, 3, 1, 4), diff.Assignments);
+        Assert.Equal(diff.Assignments, outcome.Diff!.Assignments);
+        Assert.Equal(["L1"], empty.Diff!.LedgerCancelled.Select(l => l.Number));
+        await using var connection = await _engine.Database.DataSource.OpenConnectionAsync();
+        var recorded = (await connection.QueryAsync<(string Number, string Source, int? Cancelled, string State)>("""
+            SELECT l.number, l.source, l.cancelled_version, a.state FROM ledger_item l JOIN assignment a ON a.ledger_item_id = l.id
+            WHERE l.origin = 'recorded' ORDER BY l.number
+            """)).ToList();
+        Assert.Equal([("TS-0001", "complaint", null, "issued"), ("WT-0001", "inspection", null, "issued"), ("WT-0002", "media", null, "issued")],
+            recorded.Select(r => (r.Number, r.Source, r.Cancelled, r.State)));
+    }
+
+    [Fact]
+    public async Task Import_APlanItemNumberedLikeARecordedProblem_IsRefusedNamingTheField()
+    {
+        var officer = await OrganizationFixture.ActorAsync(_engine, "inspection.officer");
+        var campaignId = await PlanFixture.CountAsync(_engine, "SELECT id FROM campaign WHERE code = 'test-campaign'");
+        await _engine.Get<RecordProblem>().RunAsync(officer, new ProblemReport(campaignId, ProblemSource.GridPatrol, "county",
+            await OrganizationFixture.UnitIdAsync(_engine, "jx-huayu"), await OrganizationFixture.UnitIdAsync(_engine, "jx-env"), "网格巡查发现散煤",
+            null, null, new DateOnly(2017, 10, 20)));
+        var before = await PlanFixture.FootprintAsync(_engine);
+
+        var error = await Assert.ThrowsAsync<InputRejectedException>(() => PlanFixture.ImportAsync(_engine, PlanFixture.Yaml(PlanFixture.Plan(Version1,
+            ledger: Ledger1 + "\n  - { number: WT-0001, name: 化雨某煤场, town: 化雨镇, disposal: 关停取缔, deadline: 2017年10月31日前 }"))));
+
+        var problem = Assert.Single(error.Problems);
+        Assert.Equal("ledger[2].number", problem.Field);
+        Assert.Contains("recorded", problem.Reason);
+        Assert.Equal(before, await PlanFixture.FootprintAsync(_engine));
+    }
+
+    [Fact]
+    public async Task Import_APlanNamingAnUnknownRulebook_IsRefusedWithTheKnownOnes()
+    {
+        var error = await Assert.ThrowsAsync<InputRejectedException>(() => PlanFixture.ImportAsync(_engine,
+            PlanFixture.Yaml(PlanFixture.Plan(Version1, campaignExtra: "  rulebook: jx-2017-100-days"))));
+
+        var problem = Assert.Single(error.Problems);
+        Assert.Equal("campaign.rulebook", problem.Field);
+        Assert.Contains("jining-consecutive", problem.Reason);
     }
 }

@@ -21,7 +21,7 @@ public sealed class ConsequenceResponseTests : IAsyncLifetime
     public async Task DisposeAsync() => await _world.DisposeAsync();
 
     [Fact]
-    public async Task UnansweredResponse_PastDue_IsMarkedOverdueOnceAndTheUnitIsNotified()
+    public async Task UnansweredResponse_PastDue_IsMarkedOverdueOnceAndTheUnitAndHeadquartersAreNotified()
     {
         var sweep = _world.Engine.Get<IEnumerable<IPeriodicSweep>>().Single(s => s.Name == "consequence-responses");
         Assert.Equal(0, await sweep.RunOnceAsync(default));
@@ -32,7 +32,10 @@ public sealed class ConsequenceResponseTests : IAsyncLifetime
 
         Assert.True(first >= 1);
         Assert.Equal(0, second);
-        Assert.Equal(first, await _world.ScalarAsync<int>("SELECT count(*) FROM notification WHERE kind = 'consequence_response_overdue'"));
+        Assert.Equal(first, await _world.ScalarAsync<int>(
+            "SELECT count(*) FROM notification n JOIN unit u ON u.id = n.unit_id WHERE n.kind = 'consequence_response_overdue' AND u.code = 'jx-huayu'"));
+        Assert.Equal(first, await _world.ScalarAsync<int>(
+            "SELECT count(*) FROM notification n JOIN unit u ON u.id = n.unit_id WHERE n.kind = 'consequence_response_overdue' AND u.code = 'jx-hq'"));
         Assert.Equal(first, await _world.ScalarAsync<int>("SELECT count(*) FROM audit_event WHERE kind = 'consequence.response_overdue'"));
     }
 

@@ -70,11 +70,24 @@ public sealed class TimerScheduleTests
     [Fact]
     public void Next_InAFinalState_GoesToTheRecheckColumnsNeverTheNextTimer()
     {
-        var item = new AssignmentFacts { State = "closed", IssuedAt = Local(9, 1), ClosedAt = Local(10, 9, 15) };
+        var item = new AssignmentFacts { State = "closed_long_term", IssuedAt = Local(9, 1), ClosedAt = Local(10, 9, 15) };
 
-        var next = TimerSchedule.Next(Definition, "closed", item, Campaign, Local(10, 9, 15));
+        var next = TimerSchedule.Next(Definition, "closed_long_term", item, Campaign, Local(10, 9, 15));
 
         Assert.Null(next.Next);
-        Assert.Equal(new PendingTimer("look_back_due", new DateTimeOffset(2018, 1, 7, 9, 0, 0, TimeSpan.FromHours(8))), next.Recheck);
+        Assert.Equal(new PendingTimer("recheck_due", Local(11, 8, 9)), next.Recheck);
+    }
+
+    [Fact]
+    public void Next_ForAClosedItem_IsALookBackOnlyOnceSamplingPickedIt()
+    {
+        var closed = new AssignmentFacts { State = "closed", IssuedAt = Local(9, 1), ClosedAt = Local(9, 12, 15) };
+        // Picked on the eve of National Day: the verifier is told on the first working morning after it.
+        var sampled = closed with { LookBackSampledAt = Local(9, 30, 22) };
+        var fired = sampled with { TimersFired = [PendingTimer.FiredKey("look_back_due", Local(10, 9, 9))] };
+
+        Assert.Equal(new TimerSchedule.NextTimers(null, null), TimerSchedule.Next(Definition, "closed", closed, Campaign, Local(10, 20)));
+        Assert.Equal(new PendingTimer("look_back_due", Local(10, 9, 9)), TimerSchedule.Next(Definition, "closed", sampled, Campaign, Local(9, 30, 22)).Recheck);
+        Assert.Null(TimerSchedule.Next(Definition, "closed", fired, Campaign, Local(10, 9, 9)).Recheck);
     }
 }
