@@ -84,7 +84,7 @@ public sealed partial class AssignmentTimerSweep(
         FROM unnest(@ids, @states, @lights, @nextAts, @nextKinds, @recheckAts, @recheckKinds, @firedKeys, @chasedAts,
                     @chaserLevels, @closedAts)
              AS u(id, state, light, next_at, next_kind, recheck_at, recheck_kind, fired_keys, last_chased_at, chaser_level, closed_at)
-        WHERE a.id = u.id
+        WHERE a.id = u.id AND a.id = ANY(@ids)
         """;
 
     private const int MaxFiringsPerRow = 8;
@@ -107,6 +107,7 @@ public sealed partial class AssignmentTimerSweep(
     {
         var now = time.GetUtcNow();
         var total = 0;
+        var phases = new BatchPhases();
         foreach (var claim in new[] { ClaimDue, ClaimRecheck })
         {
             var workers = Enumerable.Range(0, options.Value.Workers).Select(_ => Task.Run(async () =>
@@ -114,7 +115,7 @@ public sealed partial class AssignmentTimerSweep(
                 var handled = 0;
                 while (!cancellationToken.IsCancellationRequested)
                 {
-                    var (claimed, fired) = await RunBatchAsync(claim, now, cancellationToken);
+                    var (claimed, fired) = await RunBatchAsync(claim, now, phases, cancellationToken);
                     handled += claimed;
                     if (claimed > 0)
                     {
@@ -132,6 +133,11 @@ public sealed partial class AssignmentTimerSweep(
             total += (await Task.WhenAll(workers)).Sum();
         }
 
+        if (total > 0)
+        {
+            LogPhases(logger, total, phases);
+        }
+
         return total;
     }
 
@@ -142,14 +148,34 @@ public sealed partial class AssignmentTimerSweep(
     /// and audit payloads repeat by the thousand.</summary>
     private sealed class BatchCache
     {
-        public Dictionary<string, WorkflowDecision> Decisions { get; } = new(StringComparer.Ordinal);
-        public Dictionary<(TimerDefinition, DateTimeOffset, long), DateTimeOffset?> Instants { get; } = [];
-        public Dictionary<string, string> Details { get; } = new(StringComparer.Ordinal);
-        public Dictionary<string, string> Payloads { get; } = new(StringComparer.Ordinal);
+        public Dictionary<DecisionKey, WorkflowDecision> Decisions { get; } = [];
+        public Dictionary<(TimerDefinition, DateTimeOffset, long), DateTimeOffset?> Instants { get; } = new(InstantKeyComparer.Instance);
+        public Dictionary<(string, long?, long?, long?), string> Details { get; } = [];
+        public Dictionary<PayloadKey, string> Payloads { get; } = [];
     }
 
-    private async Task<(int Claimed, int Fired)> RunBatchAsync(string claimSql, DateTimeOffset now, CancellationToken cancellationToken)
+    /// <summary>Time spent per phase over all batches and workers (workers overlap, so the sum exceeds the wall time):
+    /// where a sweep's seconds go, logged at Debug.</summary>
+    private sealed class BatchPhases
     {
+        private static readonly string[] Names = ["claim", "decide", "rows", "audit", "scores", "notices", "commit"];
+        private readonly long[] _ticks = new long[Names.Length];
+
+        public void Add(int phase, ref long since)
+        {
+            var now = System.Diagnostics.Stopwatch.GetTimestamp();
+            Interlocked.Add(ref _ticks[phase], now - since);
+            since = now;
+        }
+
+        public override string ToString() => string.Join(", ", Names.Select((name, i) =>
+            string.Create(CultureInfo.InvariantCulture, $"{name} {_ticks[i] / (double)System.Diagnostics.Stopwatch.Frequency:0.00} s")));
+    }
+
+    private async Task<(int Claimed, int Fired)> RunBatchAsync(string claimSql, DateTimeOffset now, BatchPhases phases,
+        CancellationToken cancellationToken)
+    {
+        var since = System.Diagnostics.Stopwatch.GetTimestamp();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var rows = (await connection.QueryAsync<AssignmentFacts>(new CommandDefinition(claimSql,
@@ -159,6 +185,7 @@ public sealed partial class AssignmentTimerSweep(
             return (0, 0);
         }
 
+        phases.Add(0, ref since);
         var campaigns = await store.CampaignsAsync(connection, rows.Select(r => r.CampaignId).Distinct().ToArray());
         var cache = new BatchCache();
         var updates = new List<AssignmentFacts>(rows.Count);
@@ -191,6 +218,7 @@ public sealed partial class AssignmentTimerSweep(
             firedKeys.Add(keys.Count == 0 ? null : string.Join(',', keys));
         }
 
+        phases.Add(1, ref since);
         await connection.ExecuteAsync(new CommandDefinition(UpdateRows, new
         {
             ids = updates.Select(u => u.Id).ToArray(),
@@ -206,6 +234,7 @@ public sealed partial class AssignmentTimerSweep(
             closedAts = updates.Select(u => u.ClosedAt?.ToUniversalTime()).ToArray(),
             now,
         }, commandTimeout: 600, cancellationToken: cancellationToken));
+        phases.Add(2, ref since);
 
         // The rows first, the events after: only the events need the audit log's head, so while this batch appends,
         // another worker can already claim, decide and update its own rows. (Writing the events first would spare the
@@ -213,20 +242,25 @@ public sealed partial class AssignmentTimerSweep(
         // and leave the second worker idle; measured, neither order won on a loaded machine.)
         if (fired.Count > 0)
         {
-            var lastSeq = await AuditLog.AppendAsync(connection, fired.Select(f => new AuditEntry(
-                "assignment.timer." + f.Kind, AuditActor.Timer, now, Payload(f, cache), f.Before.UnitId, f.Before.CampaignId, f.Before.Id)),
+            var entries = fired.Select(f => new AuditEntry(
+                "assignment.timer." + f.Kind, AuditActor.Timer, now, Payload(f, cache), f.Before.UnitId, f.Before.CampaignId, f.Before.Id)).ToList();
+            var lastSeq = await AuditLog.AppendAsync(connection, entries,
                 cancellationToken);
             var firstSeq = lastSeq - fired.Count + 1;
+            phases.Add(3, ref since);
             await WorkflowWrites.WriteScoresAsync(connection,
                 fired.SelectMany((f, i) => f.Effects.Scores.Select(s => (s, firstSeq + i))), cancellationToken);
+            phases.Add(4, ref since);
             var chasers = fired.Select((f, i) => (f, Seq: firstSeq + i)).Where(x => x.f.Effects.Chaser is not null).ToList();
             var chaserIds = await WorkflowWrites.WriteChasersAsync(connection, chasers.Select(x => (x.f.Effects.Chaser!, x.Seq)).ToList());
             var notices = Digests(fired, firstSeq).ToList();
             notices.AddRange(chasers.Select((x, i) => AssignmentTransitions.ChaserNotice(x.f.Effects.Chaser!, chaserIds[i], x.f.After)));
             await WorkflowWrites.WriteNoticesAsync(connection, notices, now);
+            phases.Add(5, ref since);
         }
 
         await transaction.CommitAsync(cancellationToken);
+        phases.Add(6, ref since);
         return (rows.Count, fired.Count);
     }
 
@@ -287,38 +321,47 @@ public sealed partial class AssignmentTimerSweep(
 
     /// <summary>Stateless decides once per distinct situation (definition, state, timer, which guards hold): a batch of
     /// 10,000 overdue items is one decision applied 10,000 times.</summary>
-    private static WorkflowDecision Decide(WorkflowContext context, string kind, Dictionary<string, WorkflowDecision> cache)
+    private static WorkflowDecision Decide(WorkflowContext context, string kind, Dictionary<DecisionKey, WorkflowDecision> cache)
     {
         var item = context.Item;
-        var key = new StringBuilder().Append(context.Definition.Code).Append('/').Append(context.Definition.Version)
-            .Append('/').Append(item.State).Append('/').Append(kind).Append('/');
+        // Which guards hold, one bit each, route after route (a definition has a handful of guards per trigger).
+        ulong guards = 0;
+        var bit = 0;
         foreach (var route in context.Definition.Routes(item.State, kind))
         {
             foreach (var guard in route.Guards)
             {
-                key.Append(WorkflowRules.Get(guard).Holds(context) ? '1' : '0');
-            }
+                if (bit < 64 && WorkflowRules.Get(guard).Holds(context))
+                {
+                    guards |= 1UL << bit;
+                }
 
-            key.Append('|');
+                bit++;
+            }
         }
 
-        var cacheKey = key.ToString();
-        if (!cache.TryGetValue(cacheKey, out var decision))
+        var key = new DecisionKey(context.Definition, item.State, kind, guards);
+        if (bit > 64 || !cache.TryGetValue(key, out var decision))
         {
             decision = WorkflowMachine.Decide(context, kind);
-            cache[cacheKey] = decision;
+            if (bit <= 64)
+            {
+                cache[key] = decision;
+            }
         }
 
         return decision;
     }
+
+    private readonly record struct DecisionKey(WorkflowDefinition Definition, string State, string Kind, ulong Guards);
 
     /// <summary>The audit payload, serialised once per distinct content: the assignment is a column of the event, so
     /// every item falling overdue at the same instant from the same state shares its payload text.</summary>
     private static string Payload(Fired f, BatchCache cache)
     {
         var next = f.After.NextTimerAt ?? f.After.RecheckAt;
-        var key = string.Create(CultureInfo.InvariantCulture,
-            $"{f.Definition.Code}/{f.Definition.Version}|{f.Kind}|{f.At.UtcTicks}|{f.Before.State}|{f.After.State}|{f.FirstTime}|{f.After.NextTimerKind ?? f.After.RecheckKind}|{next?.UtcTicks}");
+        var key = new PayloadKey(f.Definition, f.Kind, f.At.UtcTicks, f.Before.State, f.After.State, f.FirstTime,
+            f.After.NextTimerKind ?? f.After.RecheckKind, next?.UtcTicks);
         if (!cache.Payloads.TryGetValue(key, out var payload))
         {
             payload = System.Text.Json.JsonSerializer.Serialize(new
@@ -338,33 +381,64 @@ public sealed partial class AssignmentTimerSweep(
         return payload;
     }
 
+    /// <summary>Timer definitions are loaded once: compared by reference, not field by field on every lookup.</summary>
+    private sealed class InstantKeyComparer : IEqualityComparer<(TimerDefinition Timer, DateTimeOffset Anchor, long Campaign)>
+    {
+        public static readonly InstantKeyComparer Instance = new();
+
+        public bool Equals((TimerDefinition Timer, DateTimeOffset Anchor, long Campaign) x, (TimerDefinition Timer, DateTimeOffset Anchor, long Campaign) y) =>
+            ReferenceEquals(x.Timer, y.Timer) && x.Anchor.UtcTicks == y.Anchor.UtcTicks && x.Campaign == y.Campaign;
+
+        public int GetHashCode((TimerDefinition Timer, DateTimeOffset Anchor, long Campaign) obj) =>
+            HashCode.Combine(System.Runtime.CompilerServices.RuntimeHelpers.GetHashCode(obj.Timer), obj.Anchor.UtcTicks, obj.Campaign);
+    }
+
+    private readonly record struct PayloadKey(WorkflowDefinition Definition, string Kind, long At, string From, string To, bool FirstTime,
+        string? NextKind, long? NextAt);
+
     /// <summary>One notice per recipient, timer and item unit for the whole batch: a unit with forty items falling
     /// overdue at once gets one notice listing them, not forty.</summary>
     private static IEnumerable<NoticeRow> Digests(List<Fired> fired, long firstSeq)
     {
-        var groups = fired
-            .SelectMany(f => f.Effects.Notices.Select((n, index) => (f, n.Effect, n.UnitId, index)))
-            .GroupBy(x => (x.f.Kind, Recipient: x.UnitId, ItemUnit: x.f.Before.UnitId, x.index));
-        foreach (var group in groups)
+        var groups = new Dictionary<(string Kind, long Recipient, long ItemUnit, int Index), List<(Fired F, NotifyEffect Effect, long UnitId)>>();
+        var order = new List<(string Kind, long Recipient, long ItemUnit, int Index)>();
+        foreach (var f in fired)
         {
-            var items = group.ToList();
+            var notices = f.Effects.Notices;
+            for (var index = 0; index < notices.Count; index++)
+            {
+                var (effect, unitId) = notices[index];
+                var key = (f.Kind, unitId, f.Before.UnitId, index);
+                if (!groups.TryGetValue(key, out var members))
+                {
+                    groups[key] = members = [];
+                    order.Add(key);
+                }
+
+                members.Add((f, effect, unitId));
+            }
+        }
+
+        foreach (var groupKey in order)
+        {
+            var items = groups[groupKey];
             var first = items[0];
-            var label = first.f.Definition.State(first.f.After.State).Label;
-            var kind = "assignment.timer." + first.f.Kind;
+            var label = first.F.Definition.State(first.F.After.State).Label;
+            var kind = "assignment.timer." + first.F.Kind;
             var dedupe = string.Create(CultureInfo.InvariantCulture,
-                $"timer:{first.f.Kind}:{group.Key.Recipient}:{group.Key.ItemUnit}:{group.Key.index}:{firstSeq}");
+                $"timer:{first.F.Kind}:{groupKey.Recipient}:{groupKey.ItemUnit}:{groupKey.Index}:{firstSeq}");
             if (items.Count == 1)
             {
-                yield return new NoticeRow(first.UnitId, first.f.Before.CampaignId, first.f.Before.Id, kind,
-                    WorkflowEffects.Render(first.Effect.Title, first.f.After, first.f.Campaign, label), "",
-                    $"/assignments/{first.f.Before.Id}", dedupe);
+                yield return new NoticeRow(first.UnitId, first.F.Before.CampaignId, first.F.Before.Id, kind,
+                    WorkflowEffects.Render(first.Effect.Title, first.F.After, first.F.Campaign, label), "",
+                    $"/assignments/{first.F.Before.Id}", dedupe);
                 continue;
             }
 
-            var title = WorkflowEffects.Render(first.Effect.Digest ?? first.Effect.Title + "（等{count}项）", first.f.After,
-                first.f.Campaign, label, items.Count);
+            var title = WorkflowEffects.Render(first.Effect.Digest ?? first.Effect.Title + "（等{count}项）", first.F.After,
+                first.F.Campaign, label, items.Count);
             var body = new StringBuilder();
-            foreach (var (f, _, _, _) in items.Take(50))
+            foreach (var (f, _, _) in items.Take(50))
             {
                 body.Append(f.After.Number).Append(' ').Append(f.After.Title).Append('（')
                     .Append(WorkflowEffects.DueText(f.After.EffectiveDue, f.Campaign)).Append("）\n");
@@ -375,11 +449,15 @@ public sealed partial class AssignmentTimerSweep(
                 body.Append(CultureInfo.InvariantCulture, $"……共 {items.Count} 项\n");
             }
 
-            yield return new NoticeRow(first.UnitId, first.f.Before.CampaignId, null, kind, title, body.ToString(),
-                $"/assignments?timer={first.f.Kind}", dedupe);
+            yield return new NoticeRow(first.UnitId, first.F.Before.CampaignId, null, kind, title, body.ToString(),
+                $"/assignments?timer={first.F.Kind}", dedupe);
         }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Assignment timers: claimed {Claimed} due rows, fired {Fired}")]
     private static partial void LogBatch(ILogger logger, int claimed, int fired);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Assignment timers: {Rows} rows; time per phase over all batches: {Phases}")]
+    private static partial void LogPhases(ILogger logger, int rows, BatchPhases phases);
 }
+

@@ -66,7 +66,8 @@ public sealed partial class AssignmentTransitions(
 
     private const string RefusalAlreadyScored = """
         SELECT EXISTS (SELECT 1 FROM scoring_event
-                       WHERE assignment_id = @id AND kind = @kind AND (detail->>'due_at')::timestamptz IS NOT DISTINCT FROM @due)
+                       WHERE campaign_id = @campaignId AND unit_id = @unitId AND kind = @kind AND assignment_id = @id
+                         AND (detail->>'due_at')::timestamptz IS NOT DISTINCT FROM @due)
         """;
 
     public static readonly JsonSerializerOptions ResultJson = new(JsonSerializerDefaults.Web);
@@ -252,7 +253,8 @@ public sealed partial class AssignmentTransitions(
         var scores = new List<ScoreRow>();
         foreach (var score in planned.Scores)
         {
-            if (!await step.Connection.ExecuteScalarAsync<bool>(RefusalAlreadyScored, new { id = item.Id, kind = score.Kind, due = item.EffectiveDue }))
+            if (!await step.Connection.ExecuteScalarAsync<bool>(RefusalAlreadyScored,
+                    new { campaignId = item.CampaignId, unitId = item.UnitId, id = item.Id, kind = score.Kind, due = item.EffectiveDue }))
             {
                 scores.Add(score);
             }

@@ -4,8 +4,10 @@ using Accountability.Workflows;
 
 namespace Accountability.Assignments;
 
+/// <summary>A scoring event to write. <see cref="TaskId"/> is the assignment's task (none for ledger items): weighted
+/// rules read the weight through it.</summary>
 public sealed record ScoreRow(long CampaignId, long UnitId, long AssignmentId, string Kind, string? Level, DateTimeOffset At,
-    string DetailJson);
+    string DetailJson, long? TaskId = null);
 
 public sealed record NoticeRow(long UnitId, long CampaignId, long? AssignmentId, string Kind, string Title, string Body,
     string? Link, string DedupeKey);
@@ -21,7 +23,7 @@ public static class WorkflowEffects
     /// <summary>Evaluates <paramref name="effects"/> (their <c>when</c> conditions) against the context after the
     /// transition. <paramref name="chaserMessage"/> and <paramref name="chaserColour"/> come from a manual chaser.</summary>
     public static PlannedEffects Plan(WorkflowContext context, IEnumerable<WorkflowEffect> effects, string trigger,
-        long? actingPerson, string? chaserMessage = null, string? chaserColour = null, Dictionary<string, string>? details = null)
+        long? actingPerson, string? chaserMessage = null, string? chaserColour = null, Dictionary<(string, long?, long?, long?), string>? details = null)
     {
         var item = context.Item;
         var scores = new List<ScoreRow>();
@@ -39,7 +41,7 @@ public static class WorkflowEffects
                 case ScoreEffect score:
                     var level = score.Kind is "not_rectified_in_time" or "relapse" ? item.FoundLevel : null;
                     scores.Add(new ScoreRow(item.CampaignId, item.UnitId, item.Id, score.Kind, level, context.Now,
-                        details is null ? Detail(item, trigger) : CachedDetail(item, trigger, details)));
+                        details is null ? Detail(item, trigger) : CachedDetail(item, trigger, details), item.TaskId));
                     break;
                 case NotifyEffect notify when Recipient(notify.To, item, context.Campaign) is { } unit:
                     notices.Add((notify, unit));
@@ -84,9 +86,9 @@ public static class WorkflowEffects
         _ => null,
     };
 
-    private static string CachedDetail(AssignmentFacts item, string trigger, Dictionary<string, string> details)
+    private static string CachedDetail(AssignmentFacts item, string trigger, Dictionary<(string, long?, long?, long?), string> details)
     {
-        var key = string.Create(CultureInfo.InvariantCulture, $"{trigger}|{item.EffectiveDue?.UtcTicks}|{item.VerifierUnitId}|{item.VerifiedBy}");
+        var key = (trigger, item.EffectiveDue?.UtcTicks, item.VerifierUnitId, item.VerifiedBy);
         if (!details.TryGetValue(key, out var detail))
         {
             detail = Detail(item, trigger);

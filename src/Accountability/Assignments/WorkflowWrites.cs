@@ -10,7 +10,7 @@ namespace Accountability.Assignments;
 public static class WorkflowWrites
 {
     private const string CopyScores = """
-        COPY scoring_event (campaign_id, unit_id, assignment_id, kind, level, occurred_at, audit_seq, detail)
+        COPY scoring_event (campaign_id, unit_id, assignment_id, task_id, kind, level, occurred_at, audit_seq, detail)
         FROM STDIN (FORMAT BINARY)
         """;
 
@@ -22,32 +22,49 @@ public static class WorkflowWrites
         RETURNING id
         """;
 
+    /// <summary>Writes scoring events by binary COPY. The caller holds the audit log's head (the events name their audit
+    /// event): scoring waits for the head's holders before it reads the highest event id, which is what keeps a ledger
+    /// line's reference to its events exact (docs/decisions/0401-ledger-lines-refer-to-their-events.md).</summary>
     public static async Task WriteScoresAsync(NpgsqlConnection connection, IEnumerable<(ScoreRow Score, long AuditSeq)> scores,
         CancellationToken cancellationToken = default)
     {
         await using var copy = await connection.BeginBinaryImportAsync(CopyScores, cancellationToken);
         foreach (var (score, seq) in scores)
         {
+            // Synchronous writes within a row: they only fill the buffer (a sweep batch writes thousands of rows).
             await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(score.CampaignId, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(score.UnitId, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(score.AssignmentId, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(score.Kind, NpgsqlDbType.Text, cancellationToken);
+            copy.Write(score.CampaignId, NpgsqlDbType.Bigint);
+            copy.Write(score.UnitId, NpgsqlDbType.Bigint);
+            copy.Write(score.AssignmentId, NpgsqlDbType.Bigint);
+            WriteNullable(copy, score.TaskId);
+            copy.Write(score.Kind, NpgsqlDbType.Text);
             if (score.Level is null)
             {
-                await copy.WriteNullAsync(cancellationToken);
+                copy.WriteNull();
             }
             else
             {
-                await copy.WriteAsync(score.Level, NpgsqlDbType.Text, cancellationToken);
+                copy.Write(score.Level, NpgsqlDbType.Text);
             }
 
-            await copy.WriteAsync(score.At.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-            await copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(score.DetailJson, NpgsqlDbType.Jsonb, cancellationToken);
+            copy.Write(score.At.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+            copy.Write(seq, NpgsqlDbType.Bigint);
+            copy.Write(score.DetailJson, NpgsqlDbType.Jsonb);
         }
 
         await copy.CompleteAsync(cancellationToken);
+    }
+
+    private static void WriteNullable(NpgsqlBinaryImporter copy, long? value)
+    {
+        if (value is { } v)
+        {
+            copy.Write(v, NpgsqlDbType.Bigint);
+        }
+        else
+        {
+            copy.WriteNull();
+        }
     }
 
     public static Task WriteNoticesAsync(NpgsqlConnection connection, IReadOnlyCollection<NoticeRow> notices, DateTimeOffset now) =>

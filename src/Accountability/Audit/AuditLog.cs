@@ -55,10 +55,12 @@ public static class AuditLog
         """;
 
     /// <summary>Appends the entries in order and returns the sequence number of the last one (0 if none).
-    /// Streams: a sweep can pass hundreds of thousands of entries without holding them in memory.</summary>
+    /// Everything but the chain itself — timestamps, the canonical text of each event — is prepared before the head is
+    /// locked, because the lock is held until the caller commits and every other appender waits for it.</summary>
     public static async Task<long> AppendAsync(NpgsqlConnection connection, IEnumerable<AuditEntry> entries,
         CancellationToken cancellationToken = default)
     {
+        var prepared = entries.Select(e => new PreparedEntry(e, TruncateToMicroseconds(e.At), CanonicalTail(e, TruncateToMicroseconds(e.At)))).ToList();
         long seq;
         byte[] hash;
         await using (var head = new NpgsqlCommand(LockHead, connection))
@@ -69,41 +71,102 @@ public static class AuditLog
             hash = (byte[])reader[1];
         }
 
-        var first = seq;
+        if (prepared.Count == 0)
+        {
+            return seq;
+        }
+
+        var buffer = new byte[256];
         await using (var copy = await connection.BeginBinaryImportAsync(CopyEvents, cancellationToken))
         {
-            foreach (var entry in entries)
+            foreach (var (entry, at, tail) in prepared)
             {
                 seq++;
-                var at = TruncateToMicroseconds(entry.At);
                 var prev = hash;
-                hash = ComputeHash(prev, seq, at, entry);
+                hash = ChainHash(prev, seq, tail, ref buffer);
+                // Synchronous writes within a row: they only fill the buffer, and a sweep writes thousands of rows.
                 await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(seq, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(at, NpgsqlDbType.TimestampTz, cancellationToken);
-                await copy.WriteAsync(entry.Actor.Name, NpgsqlDbType.Text, cancellationToken);
-                await WriteNullableAsync(copy, entry.Actor.PersonId, cancellationToken);
-                await WriteNullableAsync(copy, entry.UnitId, cancellationToken);
-                await WriteNullableAsync(copy, entry.CampaignId, cancellationToken);
-                await WriteNullableAsync(copy, entry.AssignmentId, cancellationToken);
-                await copy.WriteAsync(entry.Kind, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(entry.PayloadJson, NpgsqlDbType.Json, cancellationToken);
-                await copy.WriteAsync(prev, NpgsqlDbType.Bytea, cancellationToken);
-                await copy.WriteAsync(hash, NpgsqlDbType.Bytea, cancellationToken);
+                copy.Write(seq, NpgsqlDbType.Bigint);
+                copy.Write(at, NpgsqlDbType.TimestampTz);
+                copy.Write(entry.Actor.Name, NpgsqlDbType.Text);
+                WriteNullable(copy, entry.Actor.PersonId);
+                WriteNullable(copy, entry.UnitId);
+                WriteNullable(copy, entry.CampaignId);
+                WriteNullable(copy, entry.AssignmentId);
+                copy.Write(entry.Kind, NpgsqlDbType.Text);
+                copy.Write(entry.PayloadJson, NpgsqlDbType.Json);
+                copy.Write(prev, NpgsqlDbType.Bytea);
+                copy.Write(hash, NpgsqlDbType.Bytea);
             }
 
             await copy.CompleteAsync(cancellationToken);
         }
 
-        if (seq != first)
+        await using (var update = new NpgsqlCommand(UpdateHead, connection))
         {
-            await using var update = new NpgsqlCommand(UpdateHead, connection);
             update.Parameters.AddWithValue("seq", seq);
             update.Parameters.AddWithValue("hash", hash);
             await update.ExecuteNonQueryAsync(cancellationToken);
         }
 
         return seq;
+    }
+
+    private readonly record struct PreparedEntry(AuditEntry Entry, DateTimeOffset At, byte[] Tail);
+
+    // Whether the caller's own transaction has locked or updated the head (xids compared modulo 2^32, as stored).
+    private const string HoldsHead = """
+        SELECT coalesce(h.xmax::text = c.x OR h.xmin::text = c.x, false)
+        FROM audit_head h, (SELECT (pg_current_xact_id_if_assigned()::text::numeric % 4294967296)::text AS x) c
+        WHERE h.id = 1
+        """;
+
+    private const string BriefLockTimeout = "SET LOCAL lock_timeout = '5s'";
+
+    /// <summary>
+    /// Returns once every transaction appending to the log when it was called has committed or rolled back, without
+    /// keeping the head: a second connection locks it and lets go at once. Every writer of scoring events appends (its
+    /// events name their audit event), so afterwards no scoring event with an id below the highest committed one can
+    /// still commit — what a ledger line's reference to its events relies on — while the head stays free for the
+    /// minutes a period close can take (docs/decisions/0401-ledger-lines-refer-to-their-events.md). If the caller's
+    /// transaction holds the head already, nobody else is appending. Should the second connection not get the head
+    /// within seconds (a lock taken in a savepoint of the caller's, which the check above cannot see), the caller's own
+    /// transaction takes it instead: slower for everyone else, never wrong.
+    /// </summary>
+    public static async Task WaitForAppendersAsync(NpgsqlConnection connection, NpgsqlDataSource dataSource,
+        CancellationToken cancellationToken = default)
+    {
+        await using (var check = new NpgsqlCommand(HoldsHead, connection))
+        {
+            if ((bool)(await check.ExecuteScalarAsync(cancellationToken))!)
+            {
+                return;
+            }
+        }
+
+        try
+        {
+            await using var other = await dataSource.OpenConnectionAsync(cancellationToken);
+            await using var transaction = await other.BeginTransactionAsync(cancellationToken);
+            await using (var timeout = new NpgsqlCommand(BriefLockTimeout, other))
+            {
+                await timeout.ExecuteNonQueryAsync(cancellationToken);
+            }
+
+            await LockHeadAsync(other, cancellationToken);
+            await transaction.CommitAsync(cancellationToken);
+        }
+        catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.LockNotAvailable)
+        {
+            await LockHeadAsync(connection, cancellationToken);
+        }
+    }
+
+    private static async Task LockHeadAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
+    {
+        await using var head = new NpgsqlCommand(LockHead, connection);
+        await using var reader = await head.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
     }
 
     public static Task<long> AppendAsync(NpgsqlConnection connection, AuditEntry entry,
@@ -118,32 +181,57 @@ public static class AuditLog
     internal static byte[] ComputeHash(byte[] previousHash, long seq, DateTimeOffset at, string actor,
         long? actorPersonId, long? unitId, long? campaignId, long? assignmentId, string kind, string payloadJson)
     {
+        var buffer = new byte[256];
+        return ChainHash(previousHash, seq, CanonicalTail(at, actor, actorPersonId, unitId, campaignId, assignmentId, kind, payloadJson), ref buffer);
+    }
+
+    /// <summary>The canonical line of an event after its sequence number, as UTF-8: everything but the sequence number
+    /// is known before the head is locked.</summary>
+    private static byte[] CanonicalTail(AuditEntry entry, DateTimeOffset at) =>
+        CanonicalTail(at, entry.Actor.Name, entry.Actor.PersonId, entry.UnitId, entry.CampaignId, entry.AssignmentId, entry.Kind, entry.PayloadJson);
+
+    private static byte[] CanonicalTail(DateTimeOffset at, string actor, long? actorPersonId, long? unitId, long? campaignId,
+        long? assignmentId, string kind, string payloadJson)
+    {
+        var inv = System.Globalization.CultureInfo.InvariantCulture;
         var line = string.Join('\n',
-            seq.ToString(System.Globalization.CultureInfo.InvariantCulture),
-            at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", System.Globalization.CultureInfo.InvariantCulture),
-            actor, actorPersonId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
-            unitId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
-            campaignId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
-            assignmentId?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
-            kind, payloadJson);
-        var bytes = new byte[previousHash.Length + Encoding.UTF8.GetByteCount(line)];
-        previousHash.CopyTo(bytes, 0);
-        Encoding.UTF8.GetBytes(line, 0, line.Length, bytes, previousHash.Length);
-        return SHA256.HashData(bytes);
+            at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", inv),
+            actor, actorPersonId?.ToString(inv) ?? "", unitId?.ToString(inv) ?? "", campaignId?.ToString(inv) ?? "",
+            assignmentId?.ToString(inv) ?? "", kind, payloadJson);
+        return Encoding.UTF8.GetBytes(line);
+    }
+
+    /// <summary>SHA-256(previous hash ‖ seq ‖ '\n' ‖ tail): the line hashed is the sequence number, then the tail.</summary>
+    private static byte[] ChainHash(byte[] previousHash, long seq, byte[] tail, ref byte[] buffer)
+    {
+        var length = previousHash.Length + 21 + tail.Length;
+        if (buffer.Length < length)
+        {
+            buffer = new byte[Math.Max(length, buffer.Length * 2)];
+        }
+
+        previousHash.CopyTo(buffer, 0);
+        var position = previousHash.Length;
+        seq.TryFormat(buffer.AsSpan(position), out var written, default, System.Globalization.CultureInfo.InvariantCulture);
+        position += written;
+        buffer[position++] = (byte)'\n';
+        tail.CopyTo(buffer, position);
+        position += tail.Length;
+        return SHA256.HashData(buffer.AsSpan(0, position));
     }
 
     internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset at) =>
         new(at.UtcTicks - at.UtcTicks % 10, TimeSpan.Zero);
 
-    private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, long? value, CancellationToken ct)
+    private static void WriteNullable(NpgsqlBinaryImporter copy, long? value)
     {
         if (value is { } v)
         {
-            await copy.WriteAsync(v, NpgsqlDbType.Bigint, ct);
+            copy.Write(v, NpgsqlDbType.Bigint);
         }
         else
         {
-            await copy.WriteNullAsync(ct);
+            copy.WriteNull();
         }
     }
 }

@@ -16,7 +16,7 @@ namespace Accountability.Escalations;
 /// byte for byte with its SHA-256, and a new version is sealed only when the content changed. Item lists are bounded
 /// (the first <see cref="MaxItems"/> items, <see cref="MaxEvents"/> events) and say how many were left out.
 /// </summary>
-public sealed class BuildReferralDossier : IUseCase
+public sealed class BuildReferralDossier(LedgerEvents ledgerEvents) : IUseCase
 {
     public const int MaxItems = 200;
     public const int MaxEvents = 2000;
@@ -33,7 +33,7 @@ public sealed class BuildReferralDossier : IUseCase
         """;
 
     private const string SelectLedger = """
-        SELECT rule_id, rule_name, component, quantity, points, basis, event_kind, event_count, event_ids
+        SELECT id, rule_id, rule_name, component, quantity, points, basis, event_kind, event_count
         FROM score_ledger_entry WHERE run_id = @runId AND unit_id = @unitId ORDER BY rule_id
         """;
 
@@ -121,9 +121,12 @@ public sealed class BuildReferralDossier : IUseCase
         var consequences = (await connection.QueryAsync<(long Id, string Kind, string Post, string? HolderName, string? HolderTitle, string Facts)>(
             new CommandDefinition(SelectConsequences, new { ids = r.ConsequenceIds }, cancellationToken: cancellationToken))).ToList();
         var facts = consequences.SelectMany(c => JsonSerializer.Deserialize<List<ConsequenceFact>>(c.Facts, AuditEntry.PayloadJsonOptions) ?? []).Distinct().ToList();
-        var ledger = (await connection.QueryAsync<(string RuleId, string RuleName, string Component, decimal Quantity, decimal Points, string Basis,
-            string? EventKind, int EventCount, long[] EventIds)>(new CommandDefinition(SelectLedger, new { runId = r.RunId, unitId = r.UnitId },
+        var lines = (await connection.QueryAsync<(long Id, string RuleId, string RuleName, string Component, decimal Quantity, decimal Points, string Basis,
+            string? EventKind, int EventCount)>(new CommandDefinition(SelectLedger, new { runId = r.RunId, unitId = r.UnitId },
             cancellationToken: cancellationToken))).ToList();
+        var lineEvents = await ledgerEvents.ForEntriesAsync(connection, lines.Select(l => l.Id).ToList(), cancellationToken);
+        var ledger = lines.Select(l => (l.RuleId, l.RuleName, l.Component, l.Quantity, l.Points, l.Basis, l.EventKind, l.EventCount,
+            EventIds: lineEvents[l.Id])).ToList();
 
         // The events behind the points lost, and those the referral's count thresholds counted (over the campaign).
         var kinds = new SortedSet<string>(StringComparer.Ordinal);

@@ -1,4 +1,5 @@
 using Accountability.Access;
+using Accountability.Scoring;
 using Dapper;
 using Npgsql;
 
@@ -25,7 +26,7 @@ public sealed record ConsequenceRow(long Id, long UnitId, string UnitCode, strin
 /// The published results of a period (its current run): the ranking — public, as the bulletin is — and a unit's point
 /// ledger with the events behind every line, which only those who may see that unit's score can read.
 /// </summary>
-public sealed class ReadScores(NpgsqlDataSource dataSource, AccessPolicy access) : IUseCase
+public sealed class ReadScores(NpgsqlDataSource dataSource, AccessPolicy access, LedgerEvents ledgerEvents) : IUseCase
 {
     private const string SelectRun = """
         SELECT r.id, r.rulebook_code || '@' || r.rulebook_version, r.output_sha256, r.reason, r.created_at
@@ -45,7 +46,7 @@ public sealed class ReadScores(NpgsqlDataSource dataSource, AccessPolicy access)
 
     private const string SelectLedger = """
         SELECT e.id, e.rule_id AS ruleid, e.rule_name AS rulename, e.rulebook_code AS rulebook, e.rulebook_version AS rulebookversion, e.component,
-               e.quantity, e.points, e.basis, e.event_kind AS eventkind, e.event_count AS eventcount, e.event_ids AS eventids
+               e.quantity, e.points, e.basis, e.event_kind AS eventkind, e.event_count AS eventcount, '{}'::bigint[] AS eventids
         FROM score_ledger_entry e WHERE e.run_id = @runId AND e.unit_id = (SELECT id FROM unit WHERE code = @unit)
         ORDER BY e.component, e.rule_id
         """;
@@ -106,7 +107,9 @@ public sealed class ReadScores(NpgsqlDataSource dataSource, AccessPolicy access)
                      ?? throw new NotFoundException($"No unit '{unit}'.");
         await access.RequireAsync(actor, Operation.ViewScore, unitId, hideExistence: true, cancellationToken: cancellationToken);
         var run = await RunAsync(connection, campaign, cycle, period, cancellationToken);
-        return (await connection.QueryAsync<LedgerRow>(new CommandDefinition(SelectLedger, new { runId = run.Id, unit }, cancellationToken: cancellationToken))).ToList();
+        var lines = (await connection.QueryAsync<LedgerRow>(new CommandDefinition(SelectLedger, new { runId = run.Id, unit }, cancellationToken: cancellationToken))).ToList();
+        var events = await ledgerEvents.ForEntriesAsync(connection, lines.Select(l => l.Id).ToList(), cancellationToken);
+        return lines.Select(l => l with { EventIds = events[l.Id] }).ToList();
     }
 
     private static void RequireSignedIn(Actor actor)

@@ -14,11 +14,12 @@ public sealed record AppealDecided(long AppealId, bool Accepted, long? Recompute
 /// missing report); then recomputes the period and the periods after it, and re-issues as new versions the documents
 /// whose content changed. The decision, the recomputation and the notices commit together.
 /// </summary>
-public sealed class DecideAppeal(NpgsqlDataSource dataSource, AccessPolicy access, RecomputePeriod recompute, TimeProvider time) : IUseCase
+public sealed class DecideAppeal(NpgsqlDataSource dataSource, AccessPolicy access, RecomputePeriod recompute, LedgerEvents ledgerEvents,
+    TimeProvider time) : IUseCase
 {
     private const string Lock = """
-        SELECT a.id, a.campaign_id, a.cycle, a.period, a.unit_id, a.rule_id, a.event_ids, a.state, e.event_ids AS entry_events
-        FROM appeal a JOIN score_ledger_entry e ON e.id = a.ledger_entry_id
+        SELECT a.id, a.campaign_id, a.cycle, a.period, a.unit_id, a.rule_id, a.event_ids, a.state, a.ledger_entry_id
+        FROM appeal a
         WHERE a.id = @appealId FOR UPDATE OF a
         """;
 
@@ -44,7 +45,7 @@ public sealed class DecideAppeal(NpgsqlDataSource dataSource, AccessPolicy acces
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var appeal = await connection.QuerySingleOrDefaultAsync<(long Id, long CampaignId, string Cycle, string Period, long UnitId, string RuleId, long[]? EventIds,
-            string State, long[] EntryEvents)?>(new CommandDefinition(Lock, new { appealId }, cancellationToken: cancellationToken))
+            string State, long LedgerEntryId)?>(new CommandDefinition(Lock, new { appealId }, cancellationToken: cancellationToken))
             ?? throw new NotFoundException($"No appeal {appealId}.");
         BusinessRule.Check(new AppealMustBePendingRule(appeal.State));
         var now = time.GetUtcNow();
@@ -53,7 +54,7 @@ public sealed class DecideAppeal(NpgsqlDataSource dataSource, AccessPolicy acces
         var reissued = new List<long>();
         if (accept)
         {
-            var events = appeal.EventIds ?? appeal.EntryEvents;
+            var events = appeal.EventIds ?? await ledgerEvents.ForEntryAsync(connection, appeal.LedgerEntryId, cancellationToken);
             var values = new
             {
                 campaignId = appeal.CampaignId, appealId, unitId = appeal.UnitId, ruleId = appeal.RuleId, cycle = appeal.Cycle, period = appeal.Period, events,

@@ -16,10 +16,10 @@ public sealed record AppealFiled(long AppealId, long LedgerEntryId, string RuleI
 /// 申诉: a unit appeals a line of its point ledger in the period's current result, giving reasons and evidence, and
 /// optionally naming only some of the events behind the line. Headquarters is notified; the appeal waits for a decision.
 /// </summary>
-public sealed class FileAppeal(NpgsqlDataSource dataSource, AccessPolicy access, TimeProvider time) : IUseCase
+public sealed class FileAppeal(NpgsqlDataSource dataSource, AccessPolicy access, LedgerEvents ledgerEvents, TimeProvider time) : IUseCase
 {
     private const string SelectEntry = """
-        SELECT e.id, e.unit_id, e.rule_id, e.rule_name, e.points, e.event_ids, r.current, r.campaign_id, r.cycle, r.period, c.headquarters_unit_id
+        SELECT e.id, e.unit_id, e.rule_id, e.rule_name, e.points, r.current, r.campaign_id, r.cycle, r.period, c.headquarters_unit_id
         FROM score_ledger_entry e JOIN score_run r ON r.id = e.run_id JOIN campaign c ON c.id = r.campaign_id
         WHERE e.id = @ledgerEntryId
         """;
@@ -36,14 +36,18 @@ public sealed class FileAppeal(NpgsqlDataSource dataSource, AccessPolicy access,
         IReadOnlyList<long>? eventIds = null, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var entry = await connection.QuerySingleOrDefaultAsync<(long Id, long UnitId, string RuleId, string RuleName, decimal Points, long[] EventIds, bool Current,
+        var entry = await connection.QuerySingleOrDefaultAsync<(long Id, long UnitId, string RuleId, string RuleName, decimal Points, bool Current,
             long CampaignId, string Cycle, string Period, long? Headquarters)?>(new CommandDefinition(SelectEntry, new { ledgerEntryId }, cancellationToken: cancellationToken))
             ?? throw new NotFoundException($"No ledger entry {ledgerEntryId}.");
         await access.RequireAsync(actor, Operation.Appeal, entry.UnitId, hideExistence: true, cancellationToken: cancellationToken);
         BusinessRule.Check(new AppealMustConcernTheCurrentResultRule(entry.Current));
         BusinessRule.Check(new AppealMustGiveReasonsRule(reasons));
         BusinessRule.Check(new AppealMustConcernADeductionRule(entry.Points));
-        BusinessRule.Check(new AppealedEventsMustBelongToTheEntryRule(eventIds, entry.EventIds));
+        if (eventIds is { Count: > 0 })
+        {
+            BusinessRule.Check(new AppealedEventsMustBelongToTheEntryRule(eventIds,
+                await ledgerEvents.ForEntryAsync(connection, entry.Id, cancellationToken)));
+        }
         foreach (var file in evidence)
         {
             if (file.Sha256.Length != 64 || !file.Sha256.All(char.IsAsciiHexDigit))

@@ -7,27 +7,46 @@ public sealed record PeriodInputs(
     IReadOnlyDictionary<long, UnitInfo> Units,
     IReadOnlyDictionary<long, UnitFacts> Facts,
     IReadOnlySet<(long UnitId, string RuleId)> ExcludedEntries,
-    EventIdIndex? EventIds = null);
+    EventDigests? Digests = null,
+    long EventsThrough = 0,
+    IReadOnlyList<long>? ExcludedEventIds = null);
 
-/// <summary>The ids of the events behind the tallies, for the ledger: per unit, kind and level, those of the period
-/// (in id order), and those whose lasting condition counted days in the period.</summary>
-public sealed record EventIdIndex(
-    IReadOnlyDictionary<(long Unit, string Kind, string Level), long[]> InPeriod,
-    IReadOnlyDictionary<(long Unit, string Kind, string Level), long[]> Days)
+/// <summary>How many events, and which, stand behind a group (unit, kind, level): their count and the XOR of a 64-bit
+/// hash of each id — order-independent, so the database computes it while grouping. Equal digests, equal events.</summary>
+public readonly record struct EventDigest(int Count, long Xor)
 {
-    public static readonly EventIdIndex Empty = new(new Dictionary<(long, string, string), long[]>(), new Dictionary<(long, string, string), long[]>());
+    public EventDigest Add(EventDigest other) => new(Count + other.Count, Xor ^ other.Xor);
 
-    /// <summary>The events behind a ledger line: its groups' ids, level by level (levels in ordinal order), each in id order.</summary>
-    public long[] For(LedgerLine line, bool perDay)
+    public string Hex => Xor.ToString("x16", System.Globalization.CultureInfo.InvariantCulture);
+}
+
+/// <summary>The digests of the events behind the tallies, for the ledger: per unit, kind and level, those of the
+/// period, and those whose lasting condition counted days in the period.</summary>
+public sealed record EventDigests(
+    IReadOnlyDictionary<(long Unit, string Kind, string Level), EventDigest> InPeriod,
+    IReadOnlyDictionary<(long Unit, string Kind, string Level), EventDigest> Days)
+{
+    public static readonly EventDigests Empty = new(new Dictionary<(long, string, string), EventDigest>(), new Dictionary<(long, string, string), EventDigest>());
+
+    /// <summary>The events behind a ledger line: its groups, level by level.</summary>
+    public EventDigest For(LedgerLine line, bool perDay)
     {
         if (line.EventKind is not { } kind)
         {
-            return [];
+            return default;
         }
 
         var source = perDay ? Days : InPeriod;
-        var parts = line.Levels.Order(StringComparer.Ordinal).Select(l => source.TryGetValue((line.UnitId, kind, l), out var ids) ? ids : []).ToList();
-        return parts.Count == 1 ? parts[0] : [.. parts.SelectMany(p => p)];
+        var digest = default(EventDigest);
+        foreach (var level in line.Levels)
+        {
+            if (source.TryGetValue((line.UnitId, kind, level), out var d))
+            {
+                digest = digest.Add(d);
+            }
+        }
+
+        return digest;
     }
 }
 

@@ -24,11 +24,11 @@ public sealed record ScoringScope(
 }
 
 /// <summary>
-/// Gathers a period's facts in three passes: the period's events streamed once by binary COPY and tallied here (with
-/// their ids for the ledger); the snapshot's weights and closing times streamed once when a rule needs them; and one
-/// set-based aggregate over the snapshot for lights, completion and reporting. Runs on the caller's connection and
-/// transaction. Why streaming: the ledger needs every event id, and building five million ids into arrays in the
-/// database is serial and several times slower than reading them (docs/decisions/0400-scoring-streams-events.md).
+/// Gathers a period's facts in two set-based queries on the caller's connection and transaction: the period's events
+/// grouped by unit, kind and level (counts, task weights joined in, days for per-day rules, and an order-independent
+/// digest of the ids of each group), and the snapshot's tallies per unit (lights, completion, reporting). The events
+/// never leave the database: a ledger line records which events are behind it as a filter plus the highest event id
+/// scored (docs/decisions/0401-ledger-lines-refer-to-their-events.md), and <see cref="LedgerEvents"/> lists them.
 /// </summary>
 public sealed class PeriodInputsStore : IStore
 {
@@ -39,23 +39,50 @@ public sealed class PeriodInputsStore : IStore
 
     private const string SelectPosts = "SELECT unit_id AS unitid, post, holder_name AS name, holder_title AS title FROM unit_post";
 
-    // COPY takes no parameters: every value spliced in below is the engine's own (ids, instants it formats, kinds and
-    // levels from the vocabulary), never user text.
-    private const string ExportEvents = """
-        COPY (SELECT e.id, e.unit_id, array_position({1}::text[], e.kind), coalesce(array_position({2}::text[], e.level), 0){6}
-              FROM scoring_event e
-              WHERE e.campaign_id = {0} AND e.occurred_at >= {3} AND e.occurred_at < {4} AND e.occurred_at <= {5}
-                AND e.kind = ANY({1}::text[]))
-        TO STDOUT (FORMAT BINARY)
+    private const string SelectEventsThrough = "SELECT coalesce(max(id), 0) FROM scoring_event";
+
+    /// <summary>
+    /// The period's events by unit, kind and level. {0}: whether an event lies in the period (events before it are read
+    /// only for campaign-wide counts and per-day rules); {1}: the join for task weights; {2}: the join for how long a
+    /// condition lasted (the snapshot's submission or closing time); {3}: the per-day aggregates (their @WEIGHT is {4} too);
+    /// {4}: an event's weight (its task's, for weighted rules). Every event counted is
+    /// one that <see cref="LedgerEvents"/> finds again from the ledger line: the same filter, the same id bound.
+    /// </summary>
+    private const string GroupEvents = """
+        SELECT e.unit_id AS unit, e.kind, coalesce(e.level, '') AS level,
+               count(*) FILTER (WHERE {0})::int AS count,
+               count(*)::int AS through,
+               coalesce(sum({4}) FILTER (WHERE {0}), 0)::numeric AS weight,
+               coalesce(bit_xor(hashint8extended(e.id, 0)) FILTER (WHERE {0}), 0) AS digest{3}
+        FROM scoring_event e{1}{2}
+        WHERE e.campaign_id = @campaignId AND e.occurred_at >= @from AND e.occurred_at < @periodEnd AND e.occurred_at <= @cutoff
+          AND e.kind = ANY(@kinds) AND e.id <= @eventsThrough AND e.id <> ALL(@excluded)
+        GROUP BY e.unit_id, e.kind, coalesce(e.level, '')
         """;
 
-    private const string ExportAssignments = """
-        COPY (SELECT s.assignment_id, coalesce(t.weight, 1),
-                     coalesce(s.closed_at, CASE WHEN s.state IN ('submitted', 'under_verification', 'public_notice') THEN s.submitted_at END)
-              FROM assignment_snapshot s LEFT JOIN task t ON t.id = s.task_id
-              WHERE s.snapshot_id = {0})
-        TO STDOUT (FORMAT BINARY)
+    private const string InPeriod = "e.occurred_at >= @periodStart";
+
+    private const string JoinWeights = "\n        LEFT JOIN task t ON t.id = e.task_id";
+
+    private const string Weight = "CASE WHEN e.kind = ANY(@weightedKinds) THEN coalesce(t.weight, 1) ELSE 1 END";
+
+    private const string JoinLasting = """
+
+                LEFT JOIN assignment_snapshot s ON e.kind = ANY(@dayKinds) AND s.snapshot_id = @snapshotId AND s.assignment_id = e.assignment_id
+                CROSS JOIN LATERAL (SELECT CASE WHEN e.kind = ANY(@dayKinds) THEN greatest(0, ceil(extract(epoch FROM
+                    least(coalesce(coalesce(s.closed_at, CASE WHEN s.state IN ('submitted', 'under_verification', 'public_notice') THEN s.submitted_at END), @stop), @stop)
+                    - greatest(e.occurred_at, @periodStart)) / 86400)) ELSE 0 END AS days) d
         """;
+
+    private const string DayAggregates = """
+        ,
+                       coalesce(sum(d.days), 0) AS days,
+                       coalesce(sum(d.days * @WEIGHT), 0)::numeric AS weighteddays,
+                       count(*) FILTER (WHERE d.days > 0)::int AS daycount,
+                       coalesce(bit_xor(hashint8extended(e.id, 0)) FILTER (WHERE d.days > 0), 0) AS daydigest
+        """;
+
+    private const string NoDayAggregates = ", 0::numeric AS days, 0::numeric AS weighteddays, 0 AS daycount, 0::bigint AS daydigest";
 
     private const string TallySnapshot = """
         WITH scheduled AS (
@@ -99,130 +126,73 @@ public sealed class PeriodInputsStore : IStore
         GROUP BY unit_id
         """;
 
-    private const string SelectExcludedEvents = "SELECT event_id FROM score_exclusion WHERE campaign_id = @campaignId AND event_id IS NOT NULL ORDER BY event_id";
+    private const string SelectExcludedEvents = "SELECT DISTINCT event_id FROM score_exclusion WHERE campaign_id = @campaignId AND event_id IS NOT NULL ORDER BY event_id";
 
     private const string SelectExcludedEntries = """
         SELECT unit_id AS unitid, rule_id AS ruleid FROM score_exclusion
         WHERE campaign_id = @campaignId AND event_id IS NULL AND cycle = @cycle AND period = @period
         """;
 
+    // Just-in-time compilation of these aggregates costs more than it saves: turned off for the two gathering queries.
+    private const string JitOff = "SET LOCAL jit = off";
+
+    private const string JitDefault = "RESET jit";
+
     /// <summary>
-    /// Streams the period's events once (binary COPY, fixed-width rows) and tallies them here: counts by unit, kind
-    /// and level, the campaign-wide counts before and through the period, task weights and lasting days (from the
-    /// snapshot, streamed once when a rule needs them), and the ids behind each tally for the ledger. One sequential
-    /// pass instead of a GROUP BY per need, and no arrays built by the database.
+    /// Gathers the period's facts. <paramref name="eventsThrough"/> is the highest scoring event id to count: the
+    /// scorer reads it while holding the audit log's head (every writer of scoring events holds it too), so that no
+    /// event with a lower id can commit later; null reads the highest id now (what-if, which records nothing).
     /// </summary>
     public async Task<PeriodInputs> GatherAsync(NpgsqlConnection connection, Rulebook rulebook, ScoringScope scope,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, long? eventsThrough = null)
     {
         var units = await LoadUnitsAsync(connection, cancellationToken);
-        var excluded = (await connection.QueryAsync<long>(new CommandDefinition(SelectExcludedEvents, new { scope.CampaignId }, cancellationToken: cancellationToken))).ToHashSet();
+        var excluded = (await connection.QueryAsync<long>(new CommandDefinition(SelectExcludedEvents, new { scope.CampaignId }, cancellationToken: cancellationToken))).ToArray();
         var excludedEntries = (await connection.QueryAsync<(long UnitId, string RuleId)>(new CommandDefinition(SelectExcludedEntries,
             new { scope.CampaignId, scope.Cycle, scope.Period }, cancellationToken: cancellationToken))).ToHashSet();
+        var through = eventsThrough ?? await connection.ExecuteScalarAsync<long>(new CommandDefinition(SelectEventsThrough, cancellationToken: cancellationToken));
 
         // Events before the period only matter to campaign-wide thresholds and to per-day rules.
         var kinds = rulebook.EventKinds().ToArray();
-        var levels = ScoringVocabulary.Levels.ToArray();
-        // Kinds and levels travel as their 1-based positions in these arrays (array_position), levels 0 when none.
-        var dayKinds = rulebook.Points.Where(p => p.Per == PointBasis.Day).Select(p => Array.IndexOf(kinds, p.EventKind!) + 1).ToHashSet();
-        var weightedKinds = rulebook.Points.Where(p => p.Weighted).Select(p => Array.IndexOf(kinds, p.EventKind!) + 1).ToHashSet();
-        var earlier = rulebook.Thresholds.Any(t => t.Window == ThresholdWindow.Campaign) || dayKinds.Count > 0;
+        var dayKinds = rulebook.Points.Where(p => p.Per == PointBasis.Day).Select(p => p.EventKind!).Distinct().ToArray();
+        var weightedKinds = rulebook.Points.Where(p => p.Weighted && p.EventKind is not null).Select(p => p.EventKind!).Distinct().ToArray();
+        var earlier = rulebook.Thresholds.Any(t => t.Window == ThresholdWindow.Campaign) || dayKinds.Length > 0;
         var from = earlier ? DateTimeOffset.UnixEpoch : scope.PeriodStart;
 
-        var assignments = dayKinds.Count + weightedKinds.Count == 0
-            ? new Dictionary<long, (decimal Weight, DateTimeOffset? Stop)>()
-            : await ExportAssignmentsAsync(connection, scope.SnapshotId, cancellationToken);
-
-        var groups = new Dictionary<(long Unit, int Kind, int Level), EventGroup>();
-        // The assignment and the instant travel only when a rule needs them (weights, days, counts before the period).
-        var full = earlier || assignments.Count > 0;
-        var sql = string.Format(CultureInfo.InvariantCulture, ExportEvents, scope.CampaignId, ArrayLiteral(kinds), ArrayLiteral(levels),
-            Instant(from), Instant(scope.PeriodEnd), Instant(scope.Cutoff), full ? ", e.assignment_id, e.occurred_at" : "");
-        using (var export = await connection.BeginBinaryExportAsync(sql, cancellationToken))
+        // Each part is there only when the rulebook needs it: no join for weights nobody reads, no days without per-day rules.
+        var sql = string.Format(CultureInfo.InvariantCulture, GroupEvents, earlier ? InPeriod : "true",
+            weightedKinds.Length > 0 ? JoinWeights : "", dayKinds.Length > 0 ? JoinLasting : "",
+            dayKinds.Length > 0 ? DayAggregates.Replace("@WEIGHT", weightedKinds.Length > 0 ? Weight : "1", StringComparison.Ordinal) : NoDayAggregates,
+            weightedKinds.Length > 0 ? Weight : "1");
+        await connection.ExecuteAsync(new CommandDefinition(JitOff, cancellationToken: cancellationToken));
+        var groups = (await connection.QueryAsync<EventGroupRow>(new CommandDefinition(sql, new
         {
-            export.Timeout = TimeSpan.FromMinutes(10);
-            var start = scope.PeriodStart;
-            var stop = scope.Stop;
-            while (await export.StartRowAsync(cancellationToken) >= 0)
-            {
-                // Synchronous reads within a row: the row is already buffered, and an await per field would dominate.
-                var id = export.Read<long>();
-                var unit = export.Read<long>();
-                var kind = export.Read<int>();
-                var level = export.Read<int>();
-                long? assignment = null;
-                var occurred = stop.UtcDateTime;
-                if (full)
-                {
-                    assignment = export.IsNull ? SkipNull(export) : export.Read<long>();
-                    occurred = export.Read<DateTime>();
-                }
-
-                if (excluded.Count > 0 && excluded.Contains(id))
-                {
-                    continue;
-                }
-
-                if (!groups.TryGetValue((unit, kind, level), out var group))
-                {
-                    groups[(unit, kind, level)] = group = new EventGroup();
-                }
-
-                var inPeriod = occurred >= start.UtcDateTime;
-                group.Through++;
-                (decimal Weight, DateTimeOffset? Stop) item = assignment is { } a && assignments.TryGetValue(a, out var known) ? known : (1m, null);
-                if (inPeriod)
-                {
-                    group.Count++;
-                    group.Ids.Add(id);
-                    group.Weight += weightedKinds.Contains(kind) ? item.Weight : 1;
-                }
-
-                if (dayKinds.Contains(kind))
-                {
-                    // From the event (or the period's start) to the item's submission or closure (or the period's end);
-                    // every started day counts.
-                    var end = item.Stop is { } closed && closed < stop ? closed : stop;
-                    var begin = inPeriod ? new DateTimeOffset(occurred, TimeSpan.Zero) : start;
-                    var days = Math.Max(0, Math.Ceiling((decimal)(end - begin).TotalDays));
-                    if (days > 0)
-                    {
-                        group.Days += days;
-                        group.WeightedDays += days * item.Weight;
-                        group.DayIds.Add(id);
-                    }
-                }
-            }
-        }
+            campaignId = scope.CampaignId, from, periodStart = scope.PeriodStart, periodEnd = scope.PeriodEnd, cutoff = scope.Cutoff,
+            stop = scope.Stop, snapshotId = scope.SnapshotId, kinds, dayKinds, weightedKinds, eventsThrough = through, excluded,
+        }, commandTimeout: 600, cancellationToken: cancellationToken))).AsList();
 
         var events = new Dictionary<long, Dictionary<(string, string), EventTally>>();
         var cumulative = new Dictionary<long, Dictionary<string, (int Before, int Through)>>();
-        var inPeriodIds = new Dictionary<(long, string, string), long[]>();
-        var dayIds = new Dictionary<(long, string, string), long[]>();
-        foreach (var ((unit, kindIndex, levelIndex), group) in groups)
+        var inPeriodDigests = new Dictionary<(long, string, string), EventDigest>();
+        var dayDigests = new Dictionary<(long, string, string), EventDigest>();
+        foreach (var g in groups)
         {
-            var kind = kinds[kindIndex - 1];
-            var level = levelIndex == 0 ? "" : levels[levelIndex - 1];
-            if (group.Count > 0 || group.Days > 0)
+            if (g.Count > 0 || g.Days > 0)
             {
-                Bucket(events, unit)[(kind, level)] = new EventTally(group.Count, group.Weight, group.Days, group.WeightedDays);
+                Bucket(events, g.Unit)[(g.Kind, g.Level)] = new EventTally(g.Count, g.Weight, g.Days, g.WeightedDays);
             }
 
-            var byKind = Bucket(cumulative, unit);
-            var (before, through) = byKind.GetValueOrDefault(kind);
-            byKind[kind] = (before + group.Through - group.Count, through + group.Through);
-            if (group.Ids.Count > 0)
+            var byKind = Bucket(cumulative, g.Unit);
+            var (before, sum) = byKind.GetValueOrDefault(g.Kind);
+            byKind[g.Kind] = (before + g.Through - g.Count, sum + g.Through);
+            if (g.Count > 0)
             {
-                var ids = group.Ids.ToArray();
-                Array.Sort(ids);
-                inPeriodIds[(unit, kind, level)] = ids;
+                inPeriodDigests[(g.Unit, g.Kind, g.Level)] = new EventDigest(g.Count, g.Digest);
             }
 
-            if (group.DayIds.Count > 0)
+            if (g.DayCount > 0)
             {
-                var ids = group.DayIds.ToArray();
-                Array.Sort(ids);
-                dayIds[(unit, kind, level)] = ids;
+                dayDigests[(g.Unit, g.Kind, g.Level)] = new EventDigest(g.DayCount, g.DayDigest);
             }
         }
 
@@ -236,6 +206,7 @@ public sealed class PeriodInputsStore : IStore
                     notStartedBefore, redBehind = lights.RedBehind, yellowBehind = lights.YellowBehind,
                 }, commandTimeout: 600, cancellationToken: cancellationToken)))
             .ToDictionary(s => s.UnitId, s => new SnapshotTally(s.Tasks, s.Closed, s.Open, s.OnSchedule, s.Yellow, s.Red, s.OverdueOpen, s.ReportedInPeriod));
+        await connection.ExecuteAsync(new CommandDefinition(JitDefault, cancellationToken: cancellationToken));
 
         var facts = new Dictionary<long, UnitFacts>();
         foreach (var unitId in events.Keys.Concat(cumulative.Keys).Concat(snapshots.Keys).Distinct().Where(units.ContainsKey).Order())
@@ -254,57 +225,12 @@ public sealed class PeriodInputsStore : IStore
         }
 
         return new PeriodInputs(units, facts.OrderBy(f => f.Key).ToDictionary(f => f.Key, f => f.Value), excludedEntries,
-            new EventIdIndex(inPeriodIds, dayIds));
+            new EventDigests(inPeriodDigests, dayDigests), through, excluded);
     }
 
-    private static async Task<Dictionary<long, (decimal Weight, DateTimeOffset? Stop)>> ExportAssignmentsAsync(NpgsqlConnection connection, long snapshotId,
-        CancellationToken cancellationToken)
-    {
-        var result = new Dictionary<long, (decimal, DateTimeOffset?)>();
-        using var export = await connection.BeginBinaryExportAsync(string.Format(CultureInfo.InvariantCulture, ExportAssignments, snapshotId), cancellationToken);
-        export.Timeout = TimeSpan.FromMinutes(10);
-        while (await export.StartRowAsync(cancellationToken) >= 0)
-        {
-            var id = export.Read<long>();
-            var weight = export.Read<decimal>();
-            DateTimeOffset? stop = null;
-            if (export.IsNull)
-            {
-                export.Skip();
-            }
-            else
-            {
-                stop = new DateTimeOffset(export.Read<DateTime>(), TimeSpan.Zero);
-            }
-
-            result[id] = (weight, stop);
-        }
-
-        return result;
-    }
-
-    private static long? SkipNull(NpgsqlBinaryExporter export)
-    {
-        export.Skip();
-        return null;
-    }
-
-    private static string ArrayLiteral(IEnumerable<string> values) => "'{" + string.Join(",", values) + "}'";
-
-    private static string Instant(DateTimeOffset instant) =>
-        "'" + instant.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.ffffff'Z'", CultureInfo.InvariantCulture) + "'::timestamptz";
-
-    /// <summary>One unit's events of one kind at one level, as the stream tallies them.</summary>
-    private sealed class EventGroup
-    {
-        public int Count;
-        public int Through;
-        public decimal Weight;
-        public decimal Days;
-        public decimal WeightedDays;
-        public readonly List<long> Ids = [];
-        public readonly List<long> DayIds = [];
-    }
+    /// <summary>One unit's events of one kind at one level, as the grouping query returns them.</summary>
+    private sealed record EventGroupRow(long Unit, string Kind, string Level, int Count, int Through, decimal Weight, long Digest,
+        decimal Days, decimal WeightedDays, int DayCount, long DayDigest);
 
     public static async Task<Dictionary<long, UnitInfo>> LoadUnitsAsync(NpgsqlConnection connection, CancellationToken cancellationToken)
     {

@@ -42,6 +42,7 @@ public sealed record ScoreRunResult(
 /// same rulebook version gives the same hash.
 /// </summary>
 public sealed partial class ScorePeriod(
+    NpgsqlDataSource dataSource,
     PeriodInputsStore inputs,
     IssuePeriodDocuments documents,
     SyncReferrals referrals,
@@ -65,15 +66,17 @@ public sealed partial class ScorePeriod(
     private const string InsertRun = """
         INSERT INTO score_run (campaign_id, cycle, period, snapshot_id, period_start, period_end, cutoff_at, rulebook_code,
                                rulebook_version, rulebook_sha256, reason, appeal_id, cycle_run_id, supersedes_run_id, current,
-                               output_sha256, state, summary, created_at)
+                               output_sha256, state, summary, created_at, events_through, excluded_event_ids)
         VALUES (@campaignId, @cycle, @period, @snapshotId, @periodStart, @periodEnd, @cutoff, @code, @version, @sha256, @reason,
-                @appealId, @cycleRunId, @supersedes, true, '', @state::jsonb, '', @now)
+                @appealId, @cycleRunId, @supersedes, true, '', @state::jsonb, '', @now, @eventsThrough, @excludedEventIds)
         RETURNING id
         """;
 
+    private const string SelectEventsThrough = "SELECT coalesce(max(id), 0) FROM scoring_event";
+
     private const string CopyLedger = """
         COPY score_ledger_entry (run_id, unit_id, rule_id, rule_name, rulebook_code, rulebook_version, component, quantity, points, basis,
-                                 event_kind, event_count, event_ids)
+                                 event_kind, event_count, levels, per_day, event_digest)
         FROM STDIN (FORMAT BINARY)
         """;
 
@@ -110,7 +113,12 @@ public sealed partial class ScorePeriod(
             clock.Restart();
         }
 
-        var facts = await inputs.GatherAsync(connection, rulebook, scope, cancellationToken);
+        // Once every transaction appending to the audit log has finished, no scoring event with an id below the highest
+        // committed can still commit (every writer of scoring events appends), so the filter and highest id a ledger
+        // line refers to its events by stay exact; the head itself is left free while the period is scored.
+        await AuditLog.WaitForAppendersAsync(connection, dataSource, cancellationToken);
+        var eventsThrough = await connection.ExecuteScalarAsync<long>(new CommandDefinition(SelectEventsThrough, cancellationToken: cancellationToken));
+        var facts = await inputs.GatherAsync(connection, rulebook, scope, cancellationToken, eventsThrough);
         Phase("gather");
         var previous = await LoadPreviousStateAsync(connection, campaign.Id, scope.Cycle, scope.Period, cancellationToken);
         var outcome = PeriodComputation.Compute(rulebook, facts, previous);
@@ -128,6 +136,7 @@ public sealed partial class ScorePeriod(
             periodStart = scope.PeriodStart, periodEnd = scope.PeriodEnd, cutoff = scope.Cutoff, code = rulebook.Code,
             version = rulebook.Version, sha256 = rulebook.Sha256, reason = request.Reason, appealId = request.AppealId,
             cycleRunId = request.CycleRunId, supersedes, state = StateJson(outcome.Next), now = request.Now,
+            eventsThrough, excludedEventIds = (facts.ExcludedEventIds ?? []).ToArray(),
         }, cancellationToken: cancellationToken));
 
         var digests = await WriteLedgerAsync(connection, runId, rulebook, facts, outcome.Ledger, cancellationToken);
@@ -220,20 +229,21 @@ public sealed partial class ScorePeriod(
         return result;
     }
 
-    /// <summary>Writes the ledger by binary COPY, every line with the ids of its events, and returns each line's count
-    /// and a SHA-256 of its ids for the output hash.</summary>
-    private static async Task<Dictionary<(long, string), (int Count, string Digest)>> WriteLedgerAsync(NpgsqlConnection connection, long runId,
+    /// <summary>Writes the ledger by binary COPY. Each line names its events by its levels and basis (the run holds the
+    /// campaign, period and highest event id), with their count and digest; returns them for the output hash.</summary>
+    private static async Task<Dictionary<(long, string), EventDigest>> WriteLedgerAsync(NpgsqlConnection connection, long runId,
         Rulebook rulebook, PeriodInputs facts, IReadOnlyList<LedgerLine> ledger, CancellationToken cancellationToken)
     {
         var dayRules = rulebook.Points.Where(p => p.Per == PointBasis.Day).Select(p => p.Id).ToHashSet();
-        var index = facts.EventIds ?? EventIdIndex.Empty;
-        var digests = new Dictionary<(long, string), (int, string)>();
+        var index = facts.Digests ?? EventDigests.Empty;
+        var digests = new Dictionary<(long, string), EventDigest>();
         await using var copy = await connection.BeginBinaryImportAsync(CopyLedger, cancellationToken);
         copy.Timeout = TimeSpan.FromMinutes(10);
         foreach (var line in ledger)
         {
-            var ids = index.For(line, dayRules.Contains(line.RuleId));
-            digests[(line.UnitId, line.RuleId)] = (ids.Length, Digest(ids));
+            var perDay = dayRules.Contains(line.RuleId);
+            var digest = index.For(line, perDay);
+            digests[(line.UnitId, line.RuleId)] = digest;
             await copy.StartRowAsync(cancellationToken);
             copy.Write(runId, NpgsqlDbType.Bigint);
             copy.Write(line.UnitId, NpgsqlDbType.Bigint);
@@ -254,19 +264,21 @@ public sealed partial class ScorePeriod(
                 copy.WriteNull();
             }
 
-            copy.Write(ids.Length, NpgsqlDbType.Integer);
-            copy.Write(ids, NpgsqlDbType.Array | NpgsqlDbType.Bigint);
+            copy.Write(digest.Count, NpgsqlDbType.Integer);
+            copy.Write(line.EventKind is null ? [] : line.Levels.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+            copy.Write(perDay, NpgsqlDbType.Boolean);
+            if (line.EventKind is null)
+            {
+                copy.WriteNull();
+            }
+            else
+            {
+                copy.Write(digest.Hex, NpgsqlDbType.Text);
+            }
         }
 
         await copy.CompleteAsync(cancellationToken);
         return digests;
-    }
-
-    private static string Digest(long[] ids)
-    {
-        var bytes = new byte[ids.Length * sizeof(long)];
-        Buffer.BlockCopy(ids, 0, bytes, 0, bytes.Length);
-        return Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
     }
 
     private static async Task WriteResultsAsync(NpgsqlConnection connection, long runId, IReadOnlyList<UnitResult> results,
@@ -339,20 +351,20 @@ public sealed partial class ScorePeriod(
             .ToDictionary(c => (c.UnitId, c.Kind, c.Post == ScoringVocabulary.UnitPost ? null : (string?)c.Post), c => c.Id);
     }
 
-    /// <summary>SHA-256 over a canonical text of the run's ledger (with a digest of each line's event ids), ranking rows
+    /// <summary>SHA-256 over a canonical text of the run's ledger (with the count and digest of each line's events), ranking rows
     /// and consequences. Database ids of the run itself and timestamps are left out: they differ between two runs that
     /// say the same thing.</summary>
-    private static string OutputHash(PeriodOutcome outcome, IReadOnlyDictionary<(long, string), (int Count, string Digest)> digests) =>
+    private static string OutputHash(PeriodOutcome outcome, IReadOnlyDictionary<(long, string), EventDigest> digests) =>
         Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText(outcome, digests)))).ToLowerInvariant();
 
-    internal static string CanonicalText(PeriodOutcome outcome, IReadOnlyDictionary<(long, string), (int Count, string Digest)> digests)
+    internal static string CanonicalText(PeriodOutcome outcome, IReadOnlyDictionary<(long, string), EventDigest> digests)
     {
         var text = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         foreach (var l in outcome.Ledger.OrderBy(l => l.UnitId).ThenBy(l => l.RuleId, StringComparer.Ordinal))
         {
-            var (count, digest) = digests.GetValueOrDefault((l.UnitId, l.RuleId));
-            text.Append(inv, $"L|{l.UnitId}|{l.RuleId}|{l.Component}|{l.Quantity:0.00}|{l.Points:0.00}|{l.Basis}|{count}|{digest}\n");
+            var digest = digests.GetValueOrDefault((l.UnitId, l.RuleId));
+            text.Append(inv, $"L|{l.UnitId}|{l.RuleId}|{l.Component}|{l.Quantity:0.00}|{l.Points:0.00}|{l.Basis}|{digest.Count}|{(l.EventKind is null ? "" : digest.Hex)}\n");
         }
 
         foreach (var r in outcome.Results.OrderBy(r => r.UnitId))

@@ -24,14 +24,15 @@ public sealed class PerDayScoringTests : IAsyncLifetime
 
         var result = await _world.ScoreAsync("2017-10");
 
-        var days = (await _world.QueryAsync<(string Unit, decimal Quantity, decimal Points, long[] Ids)>("""
-            SELECT u.code, e.quantity, e.points, e.event_ids FROM score_ledger_entry e JOIN unit u ON u.id = e.unit_id
+        var days = (await _world.QueryAsync<(string Unit, decimal Quantity, decimal Points, long Id)>("""
+            SELECT u.code, e.quantity, e.points, e.id FROM score_ledger_entry e JOIN unit u ON u.id = e.unit_id
             WHERE e.run_id = @RunId AND e.rule_id = 'overdue-days'
             """, new { result.RunId })).ToDictionary(d => d.Unit);
         Assert.Equal((12m, -1.2m), (days["jx-huayu"].Quantity, days["jx-huayu"].Points));
         Assert.Equal((31m, -3.1m), (days["jx-yangshan"].Quantity, days["jx-yangshan"].Points));
         Assert.Equal((4m, -0.4m), (days["jx-jishu"].Quantity, days["jx-jishu"].Points));
-        Assert.Equal(closedEvent, days["jx-jishu"].Ids);
+        Assert.Equal(closedEvent, await _world.LineEventsAsync(days["jx-jishu"].Id));
+        Assert.All(await _world.CheckLedgerAsync(result.RunId), c => Assert.True(c.Holds, $"ledger entry {c.EntryId}: {c}"));
         // The September event scores its days in October but is not October's overdue item.
         Assert.DoesNotContain(await _world.QueryAsync<string>("SELECT u.code FROM score_ledger_entry e JOIN unit u ON u.id = e.unit_id WHERE e.run_id = @RunId AND e.rule_id = 'overdue'",
             new { result.RunId }), u => u == "jx-yangshan");

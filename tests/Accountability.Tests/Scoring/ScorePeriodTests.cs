@@ -33,12 +33,13 @@ public sealed class ScorePeriodTests : IAsyncLifetime
         var result = await _world.ScoreAsync("2017-10");
 
         var huayu = await _world.UnitAsync("jx-huayu");
-        var overdue = (await _world.QueryAsync<(decimal Points, int Count, long[] Ids, string Code, int Version)>(
-            "SELECT points, event_count, event_ids, rulebook_code, rulebook_version FROM score_ledger_entry WHERE run_id = @RunId AND unit_id = @huayu AND rule_id = 'overdue'",
+        var overdue = (await _world.QueryAsync<(long Id, decimal Points, int Count, string Code, int Version)>(
+            "SELECT id, points, event_count, rulebook_code, rulebook_version FROM score_ledger_entry WHERE run_id = @RunId AND unit_id = @huayu AND rule_id = 'overdue'",
             new { result.RunId, huayu })).Single();
         Assert.Equal(-4m, overdue.Points);                                  // two events on a task of weight 2
         Assert.Equal(2, overdue.Count);
-        Assert.Equal(overdue.Ids.Order(), overdue.Ids);
+        var ids = await _world.LineEventsAsync(overdue.Id);
+        Assert.Equal(await _world.QueryAsync<long>("SELECT id FROM scoring_event WHERE unit_id = @huayu AND kind = 'overdue' ORDER BY id", new { huayu }), ids);
         Assert.Equal(("jining-consecutive", 1), (overdue.Code, overdue.Version));
         var rows = (await _world.QueryAsync<(string Code, int? Rank, decimal Score, int Red, int Yellow, bool Bottom)>("""
             SELECT u.code, r.rank, r.score, r.red, r.yellow, r.bottom FROM score_unit_result r JOIN unit u ON u.id = r.unit_id
@@ -55,6 +56,47 @@ public sealed class ScorePeriodTests : IAsyncLifetime
             "SELECT kind, post, holder_name, rule_ids FROM consequence WHERE run_id = @RunId AND unit_id = @huayu ORDER BY kind", new { result.RunId, huayu });
         Assert.Contains(("admonishment_talk", "deputy_in_charge", "贾远"), consequences.Select(c => (c.Kind, c.Post, c.Holder)));
         Assert.Contains(consequences, c => c.Kind == "supervision_order" && c.Rules.SequenceEqual(["red-light-supervision"]));
+    }
+
+    [Fact]
+    public async Task LedgerLine_AfterLaterEventsOfThePeriod_StillFindsExactlyTheEventsItCounted()
+    {
+        await SeedOctoberAsync();
+        var result = await _world.ScoreAsync("2017-10");
+        var entry = await _world.ScalarAsync<long>("""
+            SELECT e.id FROM score_ledger_entry e JOIN unit u ON u.id = e.unit_id
+            WHERE e.run_id = @RunId AND u.code = 'jx-yangshan' AND e.rule_id = 'problem-found'
+            """, new { result.RunId });
+        var counted = await _world.LineEventsAsync(entry);
+
+        // Written after the run, dated inside its period: the run did not count them, and its lines must not list them.
+        await _world.EventsAsync("jx-yangshan", "problem_found", 2, "2017-10-13T02:00Z", "city");
+
+        Assert.Equal(3, counted.Length);
+        Assert.Equal(counted, await _world.LineEventsAsync(entry));
+        Assert.All(await _world.CheckLedgerAsync(result.RunId), c => Assert.True(c.Holds, $"ledger entry {c.EntryId}: {c}"));
+    }
+
+    [Fact]
+    public async Task LedgerCheck_WhenAnEventBehindALineWasAlteredBehindTheTriggersBack_ReportsThatLine()
+    {
+        await SeedOctoberAsync();
+        var result = await _world.ScoreAsync("2017-10");
+        var huayu = await _world.UnitAsync("jx-huayu");
+
+        // A superuser switching the append-only trigger off and moving one overdue event to another unit.
+        await _world.ScalarAsync<int>("""
+            ALTER TABLE scoring_event DISABLE TRIGGER scoring_event_no_update;
+            UPDATE scoring_event SET unit_id = (SELECT id FROM unit WHERE code = 'jx-jishu')
+            WHERE id = (SELECT min(id) FROM scoring_event WHERE unit_id = @huayu AND kind = 'overdue');
+            ALTER TABLE scoring_event ENABLE TRIGGER scoring_event_no_update;
+            SELECT 1;
+            """, new { huayu });
+
+        var broken = (await _world.CheckLedgerAsync(result.RunId)).Where(c => !c.Holds).ToList();
+        var line = Assert.Single(broken);
+        Assert.Equal((2, 1), (line.RecordedCount, line.FoundCount));
+        Assert.Equal(huayu, await _world.ScalarAsync<long>("SELECT unit_id FROM score_ledger_entry WHERE id = @EntryId", new { line.EntryId }));
     }
 
     [Fact]
@@ -88,10 +130,21 @@ public sealed class ScorePeriodTests : IAsyncLifetime
         Assert.Equal(first.DocumentIds, second.DocumentIds);
         Assert.Empty(second.ReissuedDocumentIds);
         var ledgers = await _world.QueryAsync<string>("""
-            SELECT string_agg(unit_id || '|' || rule_id || '|' || points || '|' || event_ids::text, E'\n' ORDER BY unit_id, rule_id)
+            SELECT string_agg(unit_id || '|' || rule_id || '|' || points || '|' || event_count || '|' || coalesce(event_digest, '') || '|' || levels::text,
+                              E'\n' ORDER BY unit_id, rule_id)
             FROM score_ledger_entry WHERE run_id = ANY(@runs) GROUP BY run_id ORDER BY run_id
             """, new { runs = new[] { first.RunId, second.RunId } });
         Assert.Equal(ledgers[0], ledgers[1]);
+        // And the same events behind every line, as listed from each run's references.
+        var lines = await _world.QueryAsync<(long First, long Second)>("""
+            SELECT a.id, b.id FROM score_ledger_entry a JOIN score_ledger_entry b ON b.unit_id = a.unit_id AND b.rule_id = a.rule_id
+            WHERE a.run_id = @first AND b.run_id = @second
+            """, new { first = first.RunId, second = second.RunId });
+        Assert.NotEmpty(lines);
+        foreach (var (a, b) in lines)
+        {
+            Assert.Equal(await _world.LineEventsAsync(a), await _world.LineEventsAsync(b));
+        }
         Assert.Equal(1, await _world.ScalarAsync<int>("SELECT count(*) FROM score_run WHERE current"));
     }
 

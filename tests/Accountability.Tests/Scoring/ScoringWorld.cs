@@ -71,10 +71,26 @@ public sealed class ScoringWorld : IAsyncDisposable
     {
         await using var connection = await Engine.Database.DataSource.OpenConnectionAsync();
         return (await connection.QueryAsync<long>("""
-            INSERT INTO scoring_event (campaign_id, unit_id, assignment_id, kind, level, occurred_at)
-            SELECT @CampaignId, @unitId, @assignmentId, @kind, @level, @at::timestamptz FROM generate_series(1, @count)
+            INSERT INTO scoring_event (campaign_id, unit_id, assignment_id, task_id, kind, level, occurred_at)
+            SELECT @CampaignId, @unitId, @assignmentId, (SELECT task_id FROM assignment WHERE id = @assignmentId), @kind, @level, @at::timestamptz
+            FROM generate_series(1, @count)
             RETURNING id
             """, new { CampaignId, unitId = await UnitAsync(unit), assignmentId, kind, level, at, count })).ToArray();
+    }
+
+    /// <summary>The events behind a ledger line, as the engine lists them from the line's reference.</summary>
+    public async Task<long[]> LineEventsAsync(long entryId)
+    {
+        await using var connection = await Engine.Database.DataSource.OpenConnectionAsync();
+        return await Engine.Get<LedgerEvents>().ForEntryAsync(connection, entryId);
+    }
+
+    /// <summary>Every line of a run, recounted from its reference and compared with what it recorded.</summary>
+    public async Task<IReadOnlyList<LedgerEventsCheck>> CheckLedgerAsync(long runId)
+    {
+        await using var connection = await Engine.Database.DataSource.OpenConnectionAsync();
+        var ids = (await connection.QueryAsync<long>("SELECT id FROM score_ledger_entry WHERE run_id = @runId", new { runId })).ToList();
+        return await Engine.Get<LedgerEvents>().CheckAsync(connection, ids);
     }
 
     public Task<ScoreRunResult> ScoreAsync(string period, Rulebook? rulebook = null) =>
