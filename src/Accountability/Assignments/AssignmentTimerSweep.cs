@@ -55,10 +55,11 @@ public sealed partial class AssignmentTimerSweep(
     TimeProvider time,
     ILogger<AssignmentTimerSweep> logger) : IPeriodicSweep
 {
+    // Ties broken by id (index 0201): rows sharing a due time fire in the same order on every run.
     private const string ClaimDue = "SELECT " + AssignmentStore.FactsColumns + "\n" + AssignmentStore.FactsFrom + """
 
         WHERE a.next_timer_at <= @now
-        ORDER BY a.next_timer_at
+        ORDER BY a.next_timer_at, a.id
         LIMIT @batch
         FOR UPDATE OF a SKIP LOCKED
         """;
@@ -66,7 +67,7 @@ public sealed partial class AssignmentTimerSweep(
     private const string ClaimRecheck = "SELECT " + AssignmentStore.FactsColumns + "\n" + AssignmentStore.FactsFrom + """
 
         WHERE a.recheck_at <= @now
-        ORDER BY a.recheck_at
+        ORDER BY a.recheck_at, a.id
         LIMIT @batch
         FOR UPDATE OF a SKIP LOCKED
         """;
