@@ -30,7 +30,12 @@ builder.Services.AddHostedService<SetupCodeAnnouncer>();
 
 var app = builder.Build();
 
-app.UseExceptionHandler("/Error");
+app.UseExceptionHandler(new ExceptionHandlerOptions
+{
+    ExceptionHandlingPath = "/Error",
+    // A refusal is the product working — the person is shown why — not a server fault for the operators' error log.
+    SuppressDiagnosticsCallback = c => ProblemMapping.IsRefusal(c.Exception),
+});
 app.UseStatusCodePagesWithReExecute("/Error", "?code={0}");
 app.UseRequestLocalization();
 app.UseStaticFiles();

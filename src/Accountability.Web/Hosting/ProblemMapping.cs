@@ -50,6 +50,10 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
         });
     }
 
+    /// <summary>Exceptions that answer the person (a refusal, a rule, their input) rather than report a fault.</summary>
+    public static bool IsRefusal(Exception exception) => exception is BusinessRuleBrokenException or ConcurrencyConflictException
+        or AccessDeniedException or NotFoundException or InputRejectedException or UnauthorizedAccessException;
+
     private static ProblemDetails Problem(int status, string title, string? detail, params (string Key, object? Value)[] extensions)
     {
         var problem = new ProblemDetails { Status = status, Title = title, Detail = detail };

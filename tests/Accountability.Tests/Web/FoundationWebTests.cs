@@ -75,6 +75,17 @@ public sealed class FoundationWebTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task RefusedPage_ForAUnitOperator_AnswersForbiddenAndLogsNoServerError()
+    {
+        var browser = await _host.SignedInBrowserAsync("huayu.operator");
+
+        var response = await browser.GetAsync("/admin/organization");
+
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        Assert.DoesNotContain(_host.Logs.Entries, e => e.Level >= Microsoft.Extensions.Logging.LogLevel.Error);
+    }
+
+    [Fact]
     public async Task SessionCookie_IssuedByOneNode_IsAcceptedByAnotherNodeOnTheSameDatabase()
     {
         var password = await _host.PasswordForAsync("huayu.operator");

@@ -6,6 +6,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
 
 namespace Accountability.Tests.Web;
 
@@ -27,10 +28,14 @@ public sealed partial class WebHost : IAsyncDisposable
             // These tests drive the engine's fake clock by hand; the scheduler is tested with real server processes.
             b.UseSetting("Scheduler:Enabled", "false");
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(engine.Time));
+            b.ConfigureLogging(l => l.AddProvider(Logs));
         });
     }
 
     public TestEngine Engine { get; }
+
+    /// <summary>What the server logged at warning or above.</summary>
+    public CapturedLog Logs { get; } = new();
 
     public static async Task<WebHost> CreateAsync()
     {
@@ -99,6 +104,35 @@ public sealed partial class WebHost : IAsyncDisposable
         if (_ownsEngine)
         {
             await Engine.DisposeAsync();
+        }
+    }
+}
+
+/// <summary>Keeps the server's warnings and errors in memory for tests that check what operators would be shown.</summary>
+public sealed class CapturedLog : ILoggerProvider
+{
+    private readonly System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Category, string Message)> _entries = new();
+
+    public IReadOnlyList<(LogLevel Level, string Category, string Message)> Entries => [.. _entries];
+
+    public ILogger CreateLogger(string categoryName) => new Writer(this, categoryName);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Writer(CapturedLog log, string category) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (IsEnabled(logLevel))
+            {
+                log._entries.Enqueue((logLevel, category, formatter(state, exception) + (exception is null ? "" : " " + exception.GetType().Name)));
+            }
         }
     }
 }
