@@ -52,7 +52,7 @@ public sealed class BrowserSession : IAsyncDisposable
             b.UseSetting("Scheduler:Enabled", "false");
             b.ConfigureTestServices(s => s.AddSingleton<TimeProvider>(engine.Time));
             // What went wrong on the server side of a page is kept for the reader of a failed test.
-            b.ConfigureLogging(l => l.AddProvider(new ServerLog(ServerLogPath)));
+            b.ConfigureLogging(l => l.AddProvider(new Web.CapturedLog(ServerLogPath)));
         });
         factory.UseKestrel(o => o.Listen(System.Net.IPAddress.Loopback, 0));
         factory.StartServer();
@@ -108,37 +108,5 @@ public sealed class BrowserSession : IAsyncDisposable
         _playwright.Dispose();
         await _factory.DisposeAsync();
         await Engine.DisposeAsync();
-    }
-}
-
-/// <summary>Appends the server's warnings and errors (with their exceptions) to a file under artifacts/.</summary>
-internal sealed class ServerLog(string path) : ILoggerProvider
-{
-    private static readonly Lock Gate = new();
-
-    public ILogger CreateLogger(string categoryName) => new Writer(path, categoryName);
-
-    public void Dispose()
-    {
-    }
-
-    private sealed class Writer(string path, string category) : ILogger
-    {
-        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
-
-        public bool IsEnabled(LogLevel logLevel) => logLevel >= LogLevel.Warning;
-
-        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
-        {
-            if (!IsEnabled(logLevel))
-            {
-                return;
-            }
-
-            lock (Gate)
-            {
-                File.AppendAllText(path, $"{DateTime.Now:HH:mm:ss} {logLevel} {category}: {formatter(state, exception)}\n{exception}\n");
-            }
-        }
     }
 }

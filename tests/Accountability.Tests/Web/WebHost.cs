@@ -108,9 +108,12 @@ public sealed partial class WebHost : IAsyncDisposable
     }
 }
 
-/// <summary>Keeps the server's warnings and errors in memory for tests that check what operators would be shown.</summary>
-public sealed class CapturedLog : ILoggerProvider
+/// <summary>Keeps the server's warnings and errors in memory for tests that check what operators would be shown and,
+/// given a path, appends them (with their exceptions) to that file for the reader of a failed test.</summary>
+public sealed class CapturedLog(string? path = null) : ILoggerProvider
 {
+    private static readonly Lock FileGate = new();
+
     private readonly System.Collections.Concurrent.ConcurrentQueue<(LogLevel Level, string Category, string Message)> _entries = new();
 
     public IReadOnlyList<(LogLevel Level, string Category, string Message)> Entries => [.. _entries];
@@ -119,6 +122,18 @@ public sealed class CapturedLog : ILoggerProvider
 
     public void Dispose()
     {
+    }
+
+    private void Add(LogLevel level, string category, string message, Exception? exception)
+    {
+        _entries.Enqueue((level, category, message + (exception is null ? "" : " " + exception.GetType().Name)));
+        if (path is not null)
+        {
+            lock (FileGate)
+            {
+                File.AppendAllText(path, $"{DateTime.Now:HH:mm:ss} {level} {category}: {message}\n{exception}\n");
+            }
+        }
     }
 
     private sealed class Writer(CapturedLog log, string category) : ILogger
@@ -131,7 +146,7 @@ public sealed class CapturedLog : ILoggerProvider
         {
             if (IsEnabled(logLevel))
             {
-                log._entries.Enqueue((logLevel, category, formatter(state, exception) + (exception is null ? "" : " " + exception.GetType().Name)));
+                log.Add(logLevel, category, formatter(state, exception), exception);
             }
         }
     }
