@@ -15,8 +15,10 @@ namespace Accountability.Database;
 /// <remarks>
 /// Why not trust authentication: the cluster listens on loopback, which every local account can reach; a random
 /// password kept in a 0600 file costs nothing and closes that door.
-/// If a live postmaster already serves the folder (another node started from the same checkout, or an orphan of a
-/// killed process) we attach to it and leave it running when we stop, since it is not ours to stop.
+/// If a live postmaster already serves the folder (another node or a CLI started from the same checkout, or an orphan of
+/// a killed process) we attach to it. Every process using the cluster holds a shared lock on <c>users.lock</c> while it
+/// does; whoever leaves last — the one who can then lock it exclusively — stops the cluster, whoever started it. So the
+/// first of two processes to exit never stops the cluster under the other, and nothing is left running after the last.
 /// </remarks>
 public sealed partial class EmbeddedPostgres : IAsyncDisposable
 {
@@ -28,7 +30,7 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
     private readonly ILogger _logger;
     private readonly string _root;
     private readonly bool _runAsServiceAccount;
-    private bool _startedByUs;
+    private FileStream? _lease;
 
     public string ConnectionString { get; private set; } = "";
     public int Port { get; private set; }
@@ -79,8 +81,11 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         else
         {
             await StartPostmasterAsync(cancellationToken);
-            _startedByUs = true;
         }
+
+        // Taken under the launch lock, so a process stopping the cluster cannot miss one that has just attached.
+        _lease = OpenUsersLock(FileShare.ReadWrite)
+                 ?? throw new EmbeddedDatabaseException($"Cannot take a shared lock on {Path.Combine(_root, "users.lock")}.");
 
         var admin = new NpgsqlConnectionStringBuilder
         {
@@ -243,12 +248,26 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
-        if (!_startedByUs)
+        if (_lease is null)
         {
             return;
         }
 
-        _startedByUs = false;
+        await using var launchLock = await AcquireLaunchLockAsync(CancellationToken.None);
+        await _lease.DisposeAsync();
+        _lease = null;
+        await using var last = OpenUsersLock(FileShare.None);
+        if (last is null)
+        {
+            LogLeftRunning(_logger, DataDirectory);
+            return;
+        }
+
+        if (ReadRunningPostmaster() is null)
+        {
+            return;
+        }
+
         try
         {
             await RunAsync(_binaries.PgCtl, ["-D", DataDirectory, "-m", "fast", "-w", "-t", "60", "stop"],
@@ -259,6 +278,22 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
         {
             // Shutting down must not throw; the next start copes with whatever was left behind.
             LogStopFailed(_logger, e.Message);
+        }
+    }
+
+    /// <summary>Opens <c>users.lock</c> with an advisory lock: shared (<see cref="FileShare.ReadWrite"/>) while a process
+    /// uses the cluster, exclusive (<see cref="FileShare.None"/>) to learn it is the last; null when another holds it in a
+    /// conflicting way. The kernel drops the lock of a killed process, so a crash never leaves the cluster pinned.</summary>
+    private FileStream? OpenUsersLock(FileShare share)
+    {
+        try
+        {
+            return new FileStream(Path.Combine(_root, "users.lock"), FileMode.OpenOrCreate,
+                share == FileShare.None ? FileAccess.ReadWrite : FileAccess.Read, share);
+        }
+        catch (IOException)
+        {
+            return null;
         }
     }
 
@@ -394,6 +429,9 @@ public sealed partial class EmbeddedPostgres : IAsyncDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Embedded PostgreSQL in {DataDirectory} stopped")]
     private static partial void LogStopped(ILogger logger, string dataDirectory);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Embedded PostgreSQL in {DataDirectory} left running: another process still uses it")]
+    private static partial void LogLeftRunning(ILogger logger, string dataDirectory);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Embedded PostgreSQL did not stop cleanly: {Reason}")]
     private static partial void LogStopFailed(ILogger logger, string reason);

@@ -81,6 +81,30 @@ public sealed class EmbeddedPostgresTests : IDisposable
     }
 
     [Fact]
+    public async Task Dispose_OfTheStarterWhileAnotherStillUsesTheCluster_LeavesItRunningUntilTheLastOneLeaves()
+    {
+        // Two CLI commands (or a server and a CLI) from one checkout: the one that started the cluster may exit first.
+        var options = Options();
+        var starter = await EmbeddedPostgres.StartAsync(options, NullLogger.Instance);
+        var other = await EmbeddedPostgres.StartAsync(options, NullLogger.Instance);
+        var pidFile = Path.Combine(starter.DataDirectory, "postmaster.pid");
+        var pid = int.Parse(File.ReadLines(pidFile).First());
+
+        await starter.DisposeAsync();
+
+        await using (var connection = new NpgsqlConnection(new NpgsqlConnectionStringBuilder(other.ConnectionString) { Pooling = false }.ConnectionString))
+        {
+            await connection.OpenAsync();
+            Assert.Equal(1, await connection.ExecuteScalarAsync<int>("SELECT 1"));
+        }
+
+        await other.DisposeAsync();
+
+        await WaitUntilGoneAsync(pid);
+        Assert.False(File.Exists(pidFile), "the last process to leave stops the cluster, though another started it");
+    }
+
+    [Fact]
     public async Task Start_WithoutServerBinaries_FailsWithOneMessageNamingThePackageAndTheSetting()
     {
         var empty = Directory.CreateDirectory(Path.Combine(_folder, "no-binaries")).FullName;
