@@ -209,7 +209,7 @@ public static class Reasons
     public static ProblemReason DeadlineNotUnderstood(string value) => Coded("NotADeadline", $"'{value}' is not understood", ("value", value));
 
     /// <summary>A date phrase naming a day that does not exist; <paramref name="why"/> says which part is wrong.</summary>
-    public static ProblemReason ImpossibleDate(string value, string why) => Coded("NotADate", $"'{value}': {why}", ("value", value));
+    public static ProblemReason ImpossibleDate(string value, string why) => Coded("NoSuchDate", $"'{value}': {why}", ("value", value));
 
     public static ProblemReason NotADayCount(string value, int count) =>
         Coded("NotADeadline", $"'{value}': {count} is not a usable number of days", ("value", value));
