@@ -1,4 +1,5 @@
 using System.Reflection;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using System.Xml.Linq;
 using Accountability.Imports;
@@ -12,6 +13,8 @@ namespace Accountability.Tests.Browser;
 /// <see cref="Reasons"/>, the one place codes are made, and each is invoked to see the code and arguments it gives.</summary>
 public sealed partial class ProblemResourceTests
 {
+    private static readonly JsonSerializerOptions Web = new(JsonSerializerDefaults.Web);
+
     private static readonly string ResourceFolder = Path.Combine(RepositoryPaths.Root, "src", "Accountability.Web", "Resources");
 
     [Fact]
@@ -66,6 +69,17 @@ public sealed partial class ProblemResourceTests
         var orphans = Resources(file).Keys.Where(k => k.StartsWith("Problem_", StringComparison.Ordinal) && !codes.Contains(k)).ToList();
 
         Assert.Empty(orphans);
+    }
+
+    [Fact]
+    public void Problem_ReadBackFromJson_KeepsItsCodeAndArguments()
+    {
+        // A background import's problems are stored as JSON and shown later on the operation's page.
+        var problem = InputProblem.Of("plan.xlsx", "重点任务分工表", 4, "完成时限", Reasons.NotADeadline("明年再说"));
+
+        var read = JsonSerializer.Deserialize<InputProblem>(JsonSerializer.Serialize(problem, Web), Web)!;
+
+        Assert.Equal((problem.ToString(), "NotADeadline", "明年再说"), (read.ToString(), read.Code, read.Arguments!["value"]));
     }
 
     private static List<(string Method, ProblemReason Reason)> AllReasons() =>
