@@ -42,10 +42,37 @@ public sealed class ConcurrencyConflictException(string message, object? current
     public object? Current { get; } = current;
 }
 
-/// <summary>One problem found in an input file or request: where it is and why it is refused.</summary>
+/// <summary>
+/// Why an input is refused: the English sentence that the CLI, logs and the API show and, for the problems people
+/// meet on the upload pages, a message code with named arguments, so that a page can say it in the reader's language
+/// (resource <c>Problem_{Code}</c> with <c>{name}</c> placeholders). The codes are made in one place,
+/// <see cref="Imports.Reasons"/>; a plain string is a reason without a code.
+/// </summary>
+public sealed record ProblemReason(string Text, string? Code = null, IReadOnlyDictionary<string, string>? Arguments = null)
+{
+    public static implicit operator ProblemReason(string text) => new(text);
+
+    public static ProblemReason FromString(string text) => new(text);
+
+    public override string ToString() => Text;
+}
+
+/// <summary>One problem found in an input file or request: where it is and why it is refused. <see cref="Reason"/> is
+/// English; <see cref="Code"/> and <see cref="Arguments"/>, when present, let pages show it in the reader's language.</summary>
 public sealed record InputProblem(string File, string? Sheet, int? Line, string? Field, string Reason,
     bool IsWarning = false)
 {
+    /// <summary>The message code (<see cref="Imports.Reasons"/>), or null for a problem known only by its English reason.</summary>
+    public string? Code { get; init; }
+
+    /// <summary>The values the code's message names, by placeholder name; null without a code.</summary>
+    public IReadOnlyDictionary<string, string>? Arguments { get; init; }
+
+    /// <summary>A problem with a coded reason. (A factory rather than a second constructor: the record is read back from
+    /// JSON, which wants one constructor.)</summary>
+    public static InputProblem Of(string file, string? sheet, int? line, string? field, ProblemReason reason, bool isWarning = false) =>
+        new(file, sheet, line, field, reason.Text, isWarning) { Code = reason.Code, Arguments = reason.Arguments };
+
     public override string ToString()
     {
         var where = File;

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Accountability.Web.Resources;
 using Microsoft.AspNetCore.Html;
 using Microsoft.AspNetCore.Mvc.Rendering;
@@ -11,7 +12,7 @@ namespace Accountability.Web.Hosting;
 /// every campaign of a county runs in it, and the pages say so once in the footer of each table that needs it); codes
 /// (states, lights, consequence kinds) go through the resource files so that both languages name them.
 /// </summary>
-public static class Display
+public static partial class Display
 {
     public static readonly TimeZoneInfo Zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
 
@@ -70,6 +71,35 @@ public static class Display
         var found = text["Refusal_" + rule];
         return found.ResourceNotFound ? message : found.Value;
     }
+
+    /// <summary>Why an input was refused, in the reader's language: the resource <c>Problem_{Code}</c> with its
+    /// <c>{name}</c> placeholders filled from the problem's arguments; the engine's English reason for a problem without a
+    /// code (or with one the resources do not know).</summary>
+    public static string ProblemReason(this IStringLocalizer<Text> text, InputProblem problem)
+    {
+        if (problem.Code is null)
+        {
+            return problem.Reason;
+        }
+
+        var found = text["Problem_" + problem.Code];
+        if (found.ResourceNotFound)
+        {
+            return problem.Reason;
+        }
+
+        var arguments = problem.Arguments;
+        return Placeholder().Replace(found.Value, m => arguments is not null && arguments.TryGetValue(m.Groups[1].Value, out var value) ? value : m.Value);
+    }
+
+    /// <summary>Where in its file a problem is: 第 7 行 in Chinese, "row 7" (a sheet) or "line 7" (YAML, CSV) in English.</summary>
+    public static string ProblemLine(this IStringLocalizer<Text> text, InputProblem problem) => problem.Line is { } line
+        ? text[problem.Sheet is null ? "ProblemAtLine" : "ProblemAtRow", line]
+        : "";
+
+    /// <summary>A resource placeholder naming an argument: <c>{value}</c>, <c>{first}</c>.</summary>
+    [GeneratedRegex(@"\{([A-Za-z][A-Za-z0-9]*)\}")]
+    public static partial Regex Placeholder();
 
     /// <summary>A campaign's rulebook as readers know it: its title (《…量化问责办法》), linked to the rulebook page.</summary>
     public static IHtmlContent RulebookLink(Accountability.Scoring.RulebookCatalog catalog, string code)

@@ -32,7 +32,7 @@ public sealed class ProblemMapping(IProblemDetailsService problems) : IException
             InputRejectedException e => Problem(StatusCodes.Status422UnprocessableEntity, "The input was refused; nothing was written",
                 e.Message, ("problems", e.Problems.Select(p => new
                 {
-                    p.File, p.Sheet, p.Line, p.Field, p.Reason, severity = p.IsWarning ? "warning" : "error", text = p.ToString(),
+                    p.File, p.Sheet, p.Line, p.Field, p.Reason, severity = p.IsWarning ? "warning" : "error", text = p.ToString(), p.Code, p.Arguments,
                 }).ToList())),
             UnauthorizedAccessException => Problem(StatusCodes.Status401Unauthorized, "Sign in first", null),
             BadHttpRequestException e => Problem(e.StatusCode, "Bad request", e.Message),

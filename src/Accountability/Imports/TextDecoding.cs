@@ -34,12 +34,7 @@ public static class TextDecoding
     public static Encoding DetectCsv(ReadOnlySpan<byte> bytes) => TryUtf8(bytes) is null ? Gb18030 : Encoding.UTF8;
 
     /// <summary>Explains a YAML file that is not UTF-8, guessing GBK when the bytes decode as such.</summary>
-    public static string NotUtf8Reason(ReadOnlySpan<byte> bytes)
-    {
-        var invalidAt = FirstInvalidUtf8Offset(bytes);
-        return $"the file is not UTF-8 text (first invalid byte at offset {invalidAt}); " +
-               "if it was saved by a Chinese editor as GBK/ANSI, save it again as UTF-8";
-    }
+    public static ProblemReason NotUtf8Reason(ReadOnlySpan<byte> bytes) => Reasons.NotUtf8(FirstInvalidUtf8Offset(bytes));
 
     private static int FirstInvalidUtf8Offset(ReadOnlySpan<byte> bytes)
     {

@@ -29,13 +29,13 @@ public sealed class YamlInput(string file, List<InputProblem> problems)
         }
         catch (YamlException e)
         {
-            Error((int)e.Start.Line, null, $"not valid YAML: {e.InnerException?.Message ?? e.Message}");
+            Error((int)e.Start.Line, null, Reasons.InvalidYaml(e.InnerException?.Message ?? e.Message));
             return null;
         }
 
         if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
-            Error(1, null, "the file must hold a YAML mapping (key: value lines) at the top level");
+            Error(1, null, Reasons.YamlRootNotMapping());
             return null;
         }
 
@@ -44,12 +44,12 @@ public sealed class YamlInput(string file, List<InputProblem> problems)
 
     public static int Line(YamlNode node) => (int)node.Start.Line;
 
-    public void Error(int? line, string? field, string reason) => Problems.Add(new InputProblem(File, null, line, field, reason));
+    public void Error(int? line, string? field, ProblemReason reason) => Problems.Add(InputProblem.Of(File, null, line, field, reason));
 
-    public void Warning(int? line, string? field, string reason) =>
-        Problems.Add(new InputProblem(File, null, line, field, reason, IsWarning: true));
+    public void Warning(int? line, string? field, ProblemReason reason) =>
+        Problems.Add(InputProblem.Of(File, null, line, field, reason, isWarning: true));
 
-    public void ErrorAt(YamlNode node, string? field, string reason) => Error(Line(node), field, reason);
+    public void ErrorAt(YamlNode node, string? field, ProblemReason reason) => Error(Line(node), field, reason);
 
     public static YamlNode? Child(YamlMappingNode map, string key) =>
         map.Children.TryGetValue(new YamlScalarNode(key), out var value) ? value : null;
@@ -66,7 +66,7 @@ public sealed class YamlInput(string file, List<InputProblem> problems)
                 var value = scalar.Value?.Trim();
                 return string.IsNullOrEmpty(value) || (scalar.Style == ScalarStyle.Plain && value is "~" or "null") ? null : value;
             default:
-                ErrorAt(node, fieldPath, "must be a single value, not a list or mapping");
+                ErrorAt(node, fieldPath, Reasons.NotSingleValue());
                 return null;
         }
     }
@@ -76,7 +76,7 @@ public sealed class YamlInput(string file, List<InputProblem> problems)
         var value = Scalar(map, key, fieldPath);
         if (value is null && Child(map, key) is not (YamlSequenceNode or YamlMappingNode))
         {
-            Error(Line(map), fieldPath, "is required");
+            Error(Line(map), fieldPath, Reasons.Required());
         }
 
         return value;
@@ -96,7 +96,7 @@ public sealed class YamlInput(string file, List<InputProblem> problems)
 
         IReadOnlyList<YamlNode> Fail(YamlNode node)
         {
-            ErrorAt(node, fieldPath, "must be a list");
+            ErrorAt(node, fieldPath, Reasons.NotAList());
             return [];
         }
     }
@@ -112,7 +112,7 @@ public sealed class YamlInput(string file, List<InputProblem> problems)
             }
             else if (item is not YamlScalarNode)
             {
-                ErrorAt(item, fieldPath, "each item must be a single value");
+                ErrorAt(item, fieldPath, Reasons.ListItemNotSingleValue());
             }
         }
 
@@ -126,8 +126,7 @@ public sealed class YamlInput(string file, List<InputProblem> problems)
         {
             if (key.Value is { } k && !known.Contains(k) && !k.StartsWith('$'))
             {
-                ErrorAt(key, fieldPath.Length == 0 ? k : $"{fieldPath}.{k}",
-                    $"unknown field; expected one of: {string.Join(", ", known)}");
+                ErrorAt(key, fieldPath.Length == 0 ? k : $"{fieldPath}.{k}", Reasons.UnknownField(known));
             }
         }
     }

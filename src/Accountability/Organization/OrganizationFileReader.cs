@@ -50,8 +50,7 @@ public static partial class OrganizationFileReader
 
         OrganizationFile? Refuse()
         {
-            problems.Add(new InputProblem(fileName, null, null, null,
-                $"unsupported file type '{extension}'; use .yaml, .yml, .xlsx or .csv"));
+            problems.Add(InputProblem.Of(fileName, null, null, null, Reasons.UnsupportedFileType(extension)));
             return null;
         }
     }
@@ -73,7 +72,7 @@ public static partial class OrganizationFileReader
             var path = $"units[{i}]";
             if (unitNodes[i] is not YamlMappingNode map)
             {
-                yaml.ErrorAt(unitNodes[i], path, "each unit must be a mapping with code, name, kind...");
+                yaml.ErrorAt(unitNodes[i], path, Reasons.NotAMapping("each unit must be a mapping with code, name, kind...", "code, name, kind, ..."));
                 continue;
             }
 
@@ -86,7 +85,7 @@ public static partial class OrganizationFileReader
             var sort = 0;
             if (sortText is not null && !int.TryParse(sortText, out sort))
             {
-                yaml.ErrorAt(map, $"{path}.sort", $"'{sortText}' is not a whole number");
+                yaml.ErrorAt(map, $"{path}.sort", Reasons.NotAWholeNumber(sortText));
             }
 
             var posts = new Dictionary<LeadershipPost, PostHolder>();
@@ -97,7 +96,8 @@ public static partial class OrganizationFileReader
                     var key = ((YamlScalarNode)keyNode).Value;
                     if (!OrganizationNames.TryParsePost(key, out var post))
                     {
-                        yaml.ErrorAt(keyNode, $"{path}.posts.{key}", "unknown post; expected deputy_in_charge, government_head or party_secretary");
+                        yaml.ErrorAt(keyNode, $"{path}.posts.{key}", Reasons.NotOneOf("unknown post; expected deputy_in_charge, government_head or party_secretary",
+                            key ?? "", "deputy_in_charge, government_head, party_secretary"));
                         continue;
                     }
 
@@ -111,7 +111,7 @@ public static partial class OrganizationFileReader
                     };
                     if (holder is null)
                     {
-                        yaml.ErrorAt(valueNode, $"{path}.posts.{key}", "give the holder's name (and optionally title)");
+                        yaml.ErrorAt(valueNode, $"{path}.posts.{key}", Reasons.HolderNameRequired());
                         continue;
                     }
 
@@ -120,7 +120,7 @@ public static partial class OrganizationFileReader
             }
             else if (YamlInput.Child(map, "posts") is { } other and not YamlScalarNode { Value: null or "" })
             {
-                yaml.ErrorAt(other, $"{path}.posts", "must be a mapping of post to holder");
+                yaml.ErrorAt(other, $"{path}.posts", Reasons.NotAMapping("must be a mapping of post to holder", "deputy_in_charge, government_head, party_secretary"));
             }
 
             if (code is not null && name is not null && kind is not null)
@@ -138,7 +138,7 @@ public static partial class OrganizationFileReader
             var path = $"people[{i}]";
             if (personNodes[i] is not YamlMappingNode map)
             {
-                yaml.ErrorAt(personNodes[i], path, "each person must be a mapping with login, name, memberships");
+                yaml.ErrorAt(personNodes[i], path, Reasons.NotAMapping("each person must be a mapping with login, name, memberships", "login, name, memberships"));
                 continue;
             }
 
@@ -152,7 +152,7 @@ public static partial class OrganizationFileReader
                 var mpath = $"{path}.memberships[{j}]";
                 if (membershipNodes[j] is not YamlMappingNode m)
                 {
-                    yaml.ErrorAt(membershipNodes[j], mpath, "each membership must be a mapping with unit and role");
+                    yaml.ErrorAt(membershipNodes[j], mpath, Reasons.NotAMapping("each membership must be a mapping with unit and role", "unit, role"));
                     continue;
                 }
 
@@ -161,7 +161,8 @@ public static partial class OrganizationFileReader
                 var roleText = yaml.Required(m, "role", $"{mpath}.role");
                 if (roleText is not null && !OrganizationNames.TryParseRole(roleText, out _))
                 {
-                    yaml.ErrorAt(m, $"{mpath}.role", $"unknown role '{roleText}'; expected one of: {Access.RoleNames.AllowedList}");
+                    yaml.ErrorAt(m, $"{mpath}.role", Reasons.NotOneOf($"unknown role '{roleText}'; expected one of: {Access.RoleNames.AllowedList}",
+                        roleText, Access.RoleNames.AllowedList));
                 }
                 else if (unit is not null && roleText is not null)
                 {
@@ -190,7 +191,7 @@ public static partial class OrganizationFileReader
         catch (Exception e) when (e is InvalidDataException or IOException or FormatException or InvalidOperationException
                                       or System.Xml.XmlException or ArgumentException)
         {
-            problems.Add(new InputProblem(fileName, null, null, null, $"not a readable workbook: {e.Message}"));
+            problems.Add(InputProblem.Of(fileName, null, null, null, Reasons.WorkbookUnreadable(e.Message)));
             return null;
         }
 
@@ -198,7 +199,7 @@ public static partial class OrganizationFileReader
         var unitSheet = isCsv ? sheets[0] : sheets.FirstOrDefault(s => s.Trim() == UnitSheet) ?? (sheets.Count > 0 ? sheets[0] : null);
         if (unitSheet is null)
         {
-            problems.Add(new InputProblem(fileName, null, null, null, $"the workbook has no sheet; expected '{UnitSheet}'"));
+            problems.Add(InputProblem.Of(fileName, null, null, null, Reasons.NoSheet(UnitSheet)));
             return null;
         }
 
@@ -206,36 +207,35 @@ public static partial class OrganizationFileReader
         var table = SpreadsheetInput.Table(fileName, bytes, unitSheet, UnitHeaders, ["code", "name", "kind"]);
         if (table is null)
         {
-            problems.Add(new InputProblem(fileName, unitSheet, null, null,
-                "no header row with 单位编码, 单位名称 and 类型 in the first 10 rows"));
+            problems.Add(InputProblem.Of(fileName, unitSheet, null, null, Reasons.NoHeaderRow("单位编码", "单位名称", "类型")));
             return null;
         }
 
         foreach (var row in table.Rows)
         {
             string? Cell(string key) => row[table.Columns.GetValueOrDefault(key)];
-            void Error(string key, string reason) =>
-                problems.Add(new InputProblem(fileName, unitSheet, row.Number, UnitHeaders[key][0], reason));
+            void Error(string key, ProblemReason reason) =>
+                problems.Add(InputProblem.Of(fileName, unitSheet, row.Number, UnitHeaders[key][0], reason));
 
             var code = Cell("code");
             var name = Cell("name");
             var kindText = Cell("kind");
             if (code is null)
             {
-                Error("code", "is required");
+                Error("code", Reasons.Required());
             }
 
             if (name is null)
             {
-                Error("name", "is required");
+                Error("name", Reasons.Required());
             }
 
             var kind = ParseKind(kindText, row.Number, UnitHeaders["kind"][0],
-                (line, field, reason) => problems.Add(new InputProblem(fileName, unitSheet, line, field, reason)));
+                (line, field, reason) => problems.Add(InputProblem.Of(fileName, unitSheet, line, field, reason)));
             var sort = 0;
             if (Cell("sort") is { } sortText && !int.TryParse(sortText, out sort))
             {
-                Error("sort", $"'{sortText}' is not a whole number");
+                Error("sort", Reasons.NotAWholeNumber(sortText));
             }
 
             var posts = new Dictionary<LeadershipPost, PostHolder>();
@@ -261,7 +261,7 @@ public static partial class OrganizationFileReader
             var peopleTable = SpreadsheetInput.Table(fileName, bytes, peopleSheet, PeopleHeaders, ["login", "name"]);
             if (peopleTable is null)
             {
-                problems.Add(new InputProblem(fileName, peopleSheet, null, null, "no header row with 登录名 and 姓名 in the first 10 rows"));
+                problems.Add(InputProblem.Of(fileName, peopleSheet, null, null, Reasons.NoHeaderRow("登录名", "姓名")));
             }
             else
             {
@@ -274,7 +274,7 @@ public static partial class OrganizationFileReader
                     var name = Cell("name");
                     if (login is null || name is null)
                     {
-                        problems.Add(new InputProblem(fileName, peopleSheet, row.Number, login is null ? "登录名" : "姓名", "is required"));
+                        problems.Add(InputProblem.Of(fileName, peopleSheet, row.Number, login is null ? "登录名" : "姓名", Reasons.Required()));
                         continue;
                     }
 
@@ -293,12 +293,13 @@ public static partial class OrganizationFileReader
 
                     if (!OrganizationNames.TryParseRole(roleText, out var role))
                     {
-                        problems.Add(new InputProblem(fileName, peopleSheet, row.Number, "角色",
-                            $"unknown role '{roleText}'; expected one of: {Access.RoleNames.AllowedList} (or 经办人, 单位负责人, 验收人, 督查, 纪检, 领导, 指挥部, 管理员)"));
+                        problems.Add(InputProblem.Of(fileName, peopleSheet, row.Number, "角色", Reasons.NotOneOf(
+                            $"unknown role '{roleText}'; expected one of: {Access.RoleNames.AllowedList} (or 经办人, 单位负责人, 验收人, 督查, 纪检, 领导, 指挥部, 管理员)",
+                            roleText ?? "", "经办人、单位负责人、验收人、督查、纪检、领导、指挥部、管理员")));
                     }
                     else if (unit is null)
                     {
-                        problems.Add(new InputProblem(fileName, peopleSheet, row.Number, "单位编码", "is required with a role"));
+                        problems.Add(InputProblem.Of(fileName, peopleSheet, row.Number, "单位编码", Reasons.RequiredWithRole()));
                     }
                     else
                     {
@@ -313,11 +314,11 @@ public static partial class OrganizationFileReader
         return new OrganizationFile(fileName, unitSheet, peopleSheet, units, people);
     }
 
-    private static UnitKind? ParseKind(string? text, int? line, string field, Action<int?, string?, string> error)
+    private static UnitKind? ParseKind(string? text, int? line, string field, Action<int?, string?, ProblemReason> error)
     {
         if (text is null)
         {
-            error(line, field, "is required");
+            error(line, field, Reasons.Required());
             return null;
         }
 
@@ -326,7 +327,7 @@ public static partial class OrganizationFileReader
             return kind;
         }
 
-        error(line, field, $"unknown unit kind '{text}'; expected one of: {OrganizationNames.KindList}");
+        error(line, field, Reasons.NotOneOf($"unknown unit kind '{text}'; expected one of: {OrganizationNames.KindList}", text, OrganizationNames.KindList));
         return null;
     }
 

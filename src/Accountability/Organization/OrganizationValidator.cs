@@ -1,3 +1,5 @@
+using Accountability.Imports;
+
 namespace Accountability.Organization;
 
 /// <summary>The units already stored, as the validator needs them: code, parent code and kind.</summary>
@@ -13,8 +15,8 @@ public static class OrganizationValidator
     public static void Validate(OrganizationFile file, IReadOnlyCollection<ExistingUnit> existing, List<InputProblem> problems)
     {
         var isSheet = file.UnitSheet is not null;
-        void Error(string? sheet, int? line, string yamlField, string sheetField, string reason) =>
-            problems.Add(new InputProblem(file.FileName, sheet, line, sheet is null ? yamlField : sheetField, reason));
+        void Error(string? sheet, int? line, string yamlField, string sheetField, ProblemReason reason) =>
+            problems.Add(InputProblem.Of(file.FileName, sheet, line, sheet is null ? yamlField : sheetField, reason));
 
         var seen = new Dictionary<string, UnitDefinition>(StringComparer.Ordinal);
         for (var i = 0; i < file.Units.Count; i++)
@@ -22,8 +24,7 @@ public static class OrganizationValidator
             var unit = file.Units[i];
             if (!seen.TryAdd(unit.Code, unit))
             {
-                Error(file.UnitSheet, unit.Line, $"units[{i}].code", "单位编码",
-                    $"duplicate code '{unit.Code}' (first used at {(isSheet ? "row" : "line")} {seen[unit.Code].Line})");
+                Error(file.UnitSheet, unit.Line, $"units[{i}].code", "单位编码", Reasons.DuplicateUnitCode(unit.Code, seen[unit.Code].Line, isSheet));
             }
         }
 
@@ -43,20 +44,18 @@ public static class OrganizationValidator
             }
             else if (unit.Kind != UnitKind.County && unit.ParentCode is null)
             {
-                Error(file.UnitSheet, unit.Line, $"units[{i}].parent", "上级单位编码",
-                    $"'{unit.Code}' is a {unit.Kind.ToDatabase()} and needs a parent unit");
+                Error(file.UnitSheet, unit.Line, $"units[{i}].parent", "上级单位编码", Reasons.ParentRequired(unit.Code, unit.Kind.ToDatabase()));
             }
 
             if (unit.ParentCode is { } parent)
             {
                 if (parent == unit.Code)
                 {
-                    Error(file.UnitSheet, unit.Line, $"units[{i}].parent", "上级单位编码", $"'{unit.Code}' cannot be its own parent");
+                    Error(file.UnitSheet, unit.Line, $"units[{i}].parent", "上级单位编码", Reasons.OwnParent(unit.Code));
                 }
                 else if (!parentOf.ContainsKey(parent))
                 {
-                    Error(file.UnitSheet, unit.Line, $"units[{i}].parent", "上级单位编码",
-                        $"unknown parent '{parent}': no unit in this file or already stored has that code");
+                    Error(file.UnitSheet, unit.Line, $"units[{i}].parent", "上级单位编码", Reasons.UnknownParent(parent));
                 }
             }
         }
@@ -82,8 +81,7 @@ public static class OrganizationValidator
             if (current == unit.Code && path.Count > 1 && !path.Any(reported.Contains))
             {
                 reported.UnionWith(path);
-                Error(file.UnitSheet, unit.Line, $"units[{i}].parent", "上级单位编码",
-                    $"parent cycle: {string.Join(" → ", path.Append(unit.Code))}");
+                Error(file.UnitSheet, unit.Line, $"units[{i}].parent", "上级单位编码", Reasons.ParentCycle(path.Append(unit.Code)));
             }
         }
 
@@ -94,8 +92,7 @@ public static class OrganizationValidator
             var person = file.People[i];
             if (!logins.TryAdd(person.Login, person))
             {
-                Error(file.PeopleSheet, person.Line, $"people[{i}].login", "登录名",
-                    $"duplicate login '{person.Login}' (first used at {(isSheet ? "row" : "line")} {logins[person.Login].Line})");
+                Error(file.PeopleSheet, person.Line, $"people[{i}].login", "登录名", Reasons.DuplicateLogin(person.Login, logins[person.Login].Line, isSheet));
             }
 
             for (var j = 0; j < person.Memberships.Count; j++)
@@ -103,8 +100,7 @@ public static class OrganizationValidator
                 var membership = person.Memberships[j];
                 if (!knownCodes.Contains(membership.UnitCode))
                 {
-                    Error(file.PeopleSheet, membership.Line, $"people[{i}].memberships[{j}].unit", "单位编码",
-                        $"unknown unit '{membership.UnitCode}'");
+                    Error(file.PeopleSheet, membership.Line, $"people[{i}].memberships[{j}].unit", "单位编码", Reasons.UnknownUnitCode(membership.UnitCode));
                 }
             }
         }

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Accountability.Imports;
 
 namespace Accountability.Plans;
 
@@ -15,12 +16,12 @@ public static partial class Cadence
 
     /// <summary>Checks one cycle; <paramref name="error"/> gets (field, reason) for each problem.</summary>
     public static CycleDefinition? Check(string? cycle, string? everyText, (string? Day, string? Weekday, string? Time)? reportBy,
-        (string? Day, string? Weekday, string? Time)? close, Action<string, string> error)
+        (string? Day, string? Weekday, string? Time)? close, Action<string, ProblemReason> error)
     {
         var every = ParseEvery(everyText);
         if (everyText is not null && every is null)
         {
-            error("every", $"'{everyText}' is not a period; expected month (每月), week (每周) or day (每天)");
+            error("every", Reasons.NotAPeriod(everyText));
         }
 
         if (every is null)
@@ -32,7 +33,7 @@ public static partial class Cadence
         var report = reportBy is { } r ? Time(every, r, "report_by", required: false, error) : null;
         if (close is null)
         {
-            error("close", "is required: when the period is closed (e.g. day 1 at 09:00 of the next month)");
+            error("close", Reasons.CloseRequired());
             return null;
         }
 
@@ -40,11 +41,11 @@ public static partial class Cadence
         return closeTime is null ? null : new CycleDefinition(name, every, report, closeTime);
     }
 
-    public static void CheckUnique(IReadOnlyList<CycleDefinition> cycles, Action<string> error)
+    public static void CheckUnique(IReadOnlyList<CycleDefinition> cycles, Action<ProblemReason> error)
     {
         foreach (var duplicate in cycles.GroupBy(c => c.Cycle).Where(g => g.Count() > 1))
         {
-            error($"cycle '{duplicate.Key}' is given {duplicate.Count()} times");
+            error(Reasons.CycleGivenTwice(duplicate.Key, duplicate.Count()));
         }
     }
 
@@ -109,7 +110,7 @@ public static partial class Cadence
     }
 
     private static CycleTime? Time(string every, (string? Day, string? Weekday, string? Time) given, string field,
-        bool required, Action<string, string> error)
+        bool required, Action<string, ProblemReason> error)
     {
         var ok = true;
         int? day = null;
@@ -119,9 +120,7 @@ public static partial class Cadence
             if (given.Day is null || !int.TryParse(given.Day.TrimEnd('日', '号'), NumberStyles.Integer, CultureInfo.InvariantCulture, out var d)
                 || d is < 1 or > 31 || (field == "close" && d > 28))
             {
-                error($"{field}.day", given.Day is null
-                    ? "a monthly cycle needs the day of the month"
-                    : $"'{given.Day}' is not a day of the month (1–31; a close day 1–28, so that every month has it)");
+                error($"{field}.day", given.Day is null ? Reasons.DayOfMonthRequired() : Reasons.NotADayOfMonth(given.Day));
                 ok = false;
             }
             else
@@ -131,7 +130,7 @@ public static partial class Cadence
         }
         else if (given.Day is not null)
         {
-            error($"{field}.day", $"a day of the month does not fit a cycle every {every}");
+            error($"{field}.day", Reasons.DoesNotFitCycle("a day of the month", every));
             ok = false;
         }
 
@@ -140,22 +139,20 @@ public static partial class Cadence
             weekday = ParseWeekday(given.Weekday);
             if (weekday is null)
             {
-                error($"{field}.weekday", given.Weekday is null
-                    ? "a weekly cycle needs the weekday"
-                    : $"'{given.Weekday}' is not a weekday (monday…sunday, 周一…周日)");
+                error($"{field}.weekday", given.Weekday is null ? Reasons.WeekdayRequired() : Reasons.NotAWeekday(given.Weekday));
                 ok = false;
             }
         }
         else if (given.Weekday is not null)
         {
-            error($"{field}.weekday", $"a weekday does not fit a cycle every {every}");
+            error($"{field}.weekday", Reasons.DoesNotFitCycle("a weekday", every));
             ok = false;
         }
 
         var time = ParseTime(given.Time);
         if (time is null && (given.Time is not null || required))
         {
-            error($"{field}.time", given.Time is null ? "the time of day is required (HH:mm)" : $"'{given.Time}' is not a time of day (HH:mm)");
+            error($"{field}.time", given.Time is null ? Reasons.TimeOfDayRequired() : Reasons.NotATimeOfDay(given.Time));
             ok = false;
         }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
+using Accountability.Imports;
 
 namespace Accountability.Plans;
 
@@ -56,13 +57,13 @@ public static partial class DeadlinePhrase
         "a date (2017-12-31, 2017年12月31日, 9月30日前, 2017年12月底前, 10月中旬前), a recurring report (每月25日前报送, " +
         "每月底前, 每周五前, 每天, 每季度末), a relative time (启动后15个工作日内, 交办后5个工作日内, 启动后30日内) or 长期坚持";
 
-    public static DeadlineSpec? Parse(string text, DateOnly campaignStart, out string? error)
+    public static DeadlineSpec? Parse(string text, DateOnly campaignStart, out ProblemReason? error)
     {
         error = null;
         var s = Normalize(text);
         if (s.Length == 0)
         {
-            error = "is empty; write " + AcceptedForms;
+            error = Reasons.DeadlineEmpty();
             return null;
         }
 
@@ -74,7 +75,7 @@ public static partial class DeadlinePhrase
                 var day = int.Parse(recurring.Groups["md"].Value, CultureInfo.InvariantCulture);
                 if (day is < 1 or > 31)
                 {
-                    error = $"'{text}': there is no day {day} in a month";
+                    error = Reasons.ImpossibleDate(text, $"there is no day {day} in a month");
                     return null;
                 }
 
@@ -105,7 +106,7 @@ public static partial class DeadlinePhrase
             var date = ToDate(m, campaignStart, out var reason);
             if (date is null)
             {
-                error = $"'{text}': {reason}";
+                error = Reasons.ImpossibleDate(text, reason!);
                 return null;
             }
 
@@ -139,7 +140,7 @@ public static partial class DeadlinePhrase
                 : DeadlineAnchor.CampaignStart;
             if (count is < 1 or > 3650)
             {
-                error = $"'{text}': {count} is not a usable number of days";
+                error = Reasons.NotADayCount(text, count);
                 return null;
             }
 
@@ -151,12 +152,12 @@ public static partial class DeadlinePhrase
             return new LongTermDeadline();
         }
 
-        error = $"'{text}' is not a deadline this loader understands; write {AcceptedForms}";
+        error = Reasons.NotADeadline(text);
         return null;
     }
 
     /// <summary>A single day, for milestones (时间节点): only fixed dates make sense there.</summary>
-    public static DateOnly? ParseDay(string text, DateOnly campaignStart, out string? error)
+    public static DateOnly? ParseDay(string text, DateOnly campaignStart, out ProblemReason? error)
     {
         var spec = Parse(text, campaignStart, out error);
         if (spec is FixedDeadline f)
@@ -164,7 +165,7 @@ public static partial class DeadlinePhrase
             return f.Day;
         }
 
-        error ??= $"'{text}' must be a single date";
+        error ??= Reasons.NotASingleDate(text);
         return null;
     }
 

@@ -3,6 +3,7 @@ using Accountability.Access;
 using Accountability.Assignments;
 using Accountability.Audit;
 using Accountability.Calendar;
+using Accountability.Imports;
 using Accountability.Scoring;
 using Dapper;
 using Microsoft.Extensions.Logging;
@@ -289,7 +290,7 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
             }
             else
             {
-                problems.Add(new InputProblem(file.FileName, null, null, "campaign.rulebook", "a rulebook can be chosen only for a file with a campaign section"));
+                problems.Add(InputProblem.Of(file.FileName, null, null, "campaign.rulebook", Reasons.RulebookWithoutCampaign()));
             }
         }
 
@@ -325,8 +326,7 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
             {
                 campaign = stored.Id, numbers = planLedger.Select(l => l.Number).ToArray(),
             }, transaction)).ToHashSet(StringComparer.Ordinal);
-            problems.AddRange(planLedger.Where(l => taken.Contains(l.Number)).Select(l => l.Origin.Error("number",
-                $"'{l.Number}' is the number of a problem recorded in this campaign one by one (an inspection, complaint or exposure); give the plan's item a number of its own")));
+            problems.AddRange(planLedger.Where(l => taken.Contains(l.Number)).Select(l => l.Origin.Error("number", Reasons.NumberOfARecordedProblem(l.Number))));
             if (problems.Any(p => !p.IsWarning))
             {
                 throw new InputRejectedException(problems);
@@ -463,12 +463,11 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         if (!rulebooks.Contains(named))
         {
             problems.Add(section.Origin.Error("rulebook",
-                $"no rulebook '{named}' in workflows/rulebooks (known: {string.Join(", ", rulebooks.All.Select(r => r.Code).Distinct().Order(StringComparer.Ordinal))})"));
+                Reasons.UnknownRulebook(named, rulebooks.All.Select(r => r.Code).Distinct().Order(StringComparer.Ordinal))));
         }
         else if (!rulebooks.All.Any(r => r.Code == named && r.InForceOn(campaign.StartsOn)))
         {
-            problems.Add(section.Origin.Warning("rulebook",
-                $"no version of rulebook '{named}' is in force on {campaign.StartsOn:yyyy-MM-dd}, when the campaign starts; its periods cannot be scored until one is"));
+            problems.Add(section.Origin.Warning("rulebook", Reasons.RulebookNotInForce(named, campaign.StartsOn)));
         }
     }
 
@@ -477,20 +476,19 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         var inFile = file.Campaign?.Code;
         if (inFile is not null && requested is not null && !string.Equals(inFile, requested, StringComparison.Ordinal))
         {
-            problems.Add(file.Campaign!.Origin.Error("code", $"the file is for campaign '{inFile}', not '{requested}'"));
+            problems.Add(file.Campaign!.Origin.Error("code", Reasons.CampaignMismatch(inFile, requested)));
             return null;
         }
 
         var code = inFile ?? requested;
         if (code is null)
         {
-            problems.Add(new InputProblem(file.FileName, null, null, "campaign.code",
-                "name the campaign: a code in the campaign section (行动编码 on the 行动方案 sheet), or the campaign option for a file without one"));
+            problems.Add(InputProblem.Of(file.FileName, null, null, "campaign.code", Reasons.CampaignNotNamed()));
         }
         else if (code.Length > 64 || code.Any(char.IsWhiteSpace))
         {
-            problems.Add(new InputProblem(file.FileName, file.Campaign?.Origin.Sheet, file.Campaign?.Origin.Line,
-                file.Campaign?.Origin.Field("code") ?? "campaign.code", $"'{code}' is not a campaign code (no spaces, at most 64 characters)"));
+            problems.Add(InputProblem.Of(file.FileName, file.Campaign?.Origin.Sheet, file.Campaign?.Origin.Line,
+                file.Campaign?.Origin.Field("code") ?? "campaign.code", Reasons.NotACampaignCode(code)));
             return null;
         }
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using Accountability.Calendar;
+using Accountability.Imports;
 
 namespace Accountability.Plans;
 
@@ -48,7 +49,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
         var section = file.Campaign;
         var origin = section?.Origin ?? new Origin(file.FileName, null, null, "campaign");
         var ok = true;
-        void Error(string key, string reason)
+        void Error(string key, ProblemReason reason)
         {
             problems.Add(origin.Error(key, reason));
             ok = false;
@@ -56,45 +57,44 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
 
         if (section is null && stored is null)
         {
-            problems.Add(new InputProblem(file.FileName, null, null, "campaign",
-                $"campaign '{code}' does not exist yet: import its plan with the campaign section (YAML or the {PlanWorkbookReader.CampaignSheet} sheet) first"));
+            problems.Add(InputProblem.Of(file.FileName, null, null, "campaign", Reasons.CampaignDoesNotExist(code, PlanWorkbookReader.CampaignSheet)));
             return null;
         }
 
         var name = section?.Name ?? stored?.Name;
         if (name is null)
         {
-            Error("name", "is required for a new campaign");
+            Error("name", Reasons.RequiredForNewCampaign());
         }
 
         var starts = section?.StartsOn ?? stored?.StartsOn;
         var ends = section?.EndsOn ?? stored?.EndsOn;
         if (starts is null)
         {
-            Error("starts_on", "is required for a new campaign");
+            Error("starts_on", Reasons.RequiredForNewCampaign());
         }
 
         if (ends is null)
         {
-            Error("ends_on", "is required for a new campaign");
+            Error("ends_on", Reasons.RequiredForNewCampaign());
         }
 
         if (starts is not null && ends is not null && ends < starts)
         {
-            Error("ends_on", $"{ends:yyyy-MM-dd} is before the start, {starts:yyyy-MM-dd}");
+            Error("ends_on", Reasons.EndsBeforeStart(ends.Value, starts.Value));
         }
 
         var zoneId = section?.TimeZone ?? stored?.TimeZone ?? DefaultTimeZone;
         if (!TryFindZone(zoneId, out var zone))
         {
-            Error("time_zone", $"'{zoneId}' is not a time zone (an IANA name such as Asia/Shanghai)");
+            Error("time_zone", Reasons.NotATimeZone(zoneId));
         }
 
         var calendarCode = section?.Calendar ?? stored?.CalendarCode ?? DefaultCalendar;
         WorkingDayCalendar? calendar = null;
         if (!calendars.Codes.Contains(calendarCode))
         {
-            Error("calendar", $"no working-day calendar '{calendarCode}' in workflows/calendars (known: {string.Join(", ", calendars.Codes)})");
+            Error("calendar", Reasons.UnknownCalendar(calendarCode, calendars.Codes));
         }
         else
         {
@@ -115,8 +115,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
 
         foreach (var year in new[] { starts!.Value.Year, ends!.Value.Year }.Distinct().Where(y => !calendar.Years.Contains(y)))
         {
-            problems.Add(origin.Warning("calendar",
-                $"the calendar '{calendarCode}' has no data for {year}: working days there count weekends only (add workflows/calendars/{calendarCode}-{year}.yaml)"));
+            problems.Add(origin.Warning("calendar", Reasons.CalendarLacksYear(calendarCode, year)));
         }
 
         var cadence = section?.Cadence is { } cycles ? Cadence.ToJson(cycles) : stored?.Cadence ?? "[]";
@@ -139,7 +138,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
             var errorsBefore = ErrorCount;
             if (!numbers.TryAdd(task.Number, origin))
             {
-                problems.Add(origin.Error("number", $"task number '{task.Number}' is used twice (first at {Where(numbers[task.Number])})"));
+                problems.Add(origin.Error("number", Reasons.DuplicateTaskNumber(task.Number, numbers[task.Number].Line, numbers[task.Number].Sheet is not null)));
                 continue;
             }
 
@@ -152,15 +151,14 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
                 leadUnit = lead[0];
                 if (lead.Count > 1)
                 {
-                    problems.Add(origin.Warning("lead",
-                        $"names {lead.Count} units; the first, {leadUnit.Name}, leads and owns closure, the others are taken as responsible units"));
+                    problems.Add(origin.Warning("lead", Reasons.SeveralLeadUnits(lead.Count, leadUnit.Name)));
                     responsible.InsertRange(0, lead.Skip(1).Where(u => responsible.All(r => r.Id != u.Id)));
                 }
             }
 
             if (lead.Count == 0 && responsible.Count == 0 && task.Lead is null && task.Responsible is null)
             {
-                problems.Add(origin.Error("responsible", "a task needs a lead unit (牵头单位) or responsible units (责任单位)"));
+                problems.Add(origin.Error("responsible", Reasons.NoUnitForTask()));
             }
 
             long? verifier = task.Verifier is { } v ? Single(v, origin, "verifier", "the verifier") : null;
@@ -195,7 +193,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
 
             if (assignees.Count == 0)
             {
-                problems.Add(origin.Warning("responsible", "no unit gets an assignment for this task under the compilation rules"));
+                problems.Add(origin.Warning("responsible", Reasons.NoAssignment()));
             }
 
             result.Add(new CompiledTask(task.Number, task.Clause, task.Title, task.Measures, task.Category, task.Target,
@@ -209,7 +207,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
 
         DeadlineSchedule? Missing(Origin origin)
         {
-            problems.Add(origin.Error("deadline", $"is required: write {DeadlinePhrase.AcceptedForms}"));
+            problems.Add(origin.Error("deadline", Reasons.DeadlineRequired()));
             return null;
         }
     }
@@ -242,20 +240,19 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
             var day = DeadlinePhrase.ParseDay(milestone.On, campaign.StartsOn, out var error);
             if (day is null)
             {
-                problems.Add(origin.Error("milestones", $"milestone {error}"));
+                problems.Add(origin.Error("milestones", Reasons.Milestone(error!)));
                 continue;
             }
 
             if (list.Count > 0 && (day <= list[^1].On || milestone.Percent < list[^1].Percent))
             {
-                problems.Add(origin.Error("milestones",
-                    $"milestone {day:yyyy-MM-dd} {milestone.Percent}% must come after {list[^1].On:yyyy-MM-dd} {list[^1].Percent}% with at least as much progress"));
+                problems.Add(origin.Error("milestones", Reasons.MilestoneOutOfOrder(day.Value, milestone.Percent, list[^1].On, list[^1].Percent)));
                 continue;
             }
 
             if (schedule?.DueDay is { } due && day > due)
             {
-                problems.Add(origin.Warning("milestones", $"milestone {day:yyyy-MM-dd} falls after the deadline {due:yyyy-MM-dd}"));
+                problems.Add(origin.Warning("milestones", Reasons.MilestoneAfterDeadline(day.Value, due)));
             }
 
             list.Add((day.Value, milestone.Percent));
@@ -278,37 +275,36 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
             var errorsBefore = ErrorCount;
             if (!numbers.TryAdd(item.Number, origin))
             {
-                problems.Add(origin.Error("number",
-                    $"ledger number '{item.Number}' is used twice (first at {Where(numbers[item.Number])})"));
+                problems.Add(origin.Error("number", Reasons.DuplicateLedgerNumber(item.Number, numbers[item.Number].Line, numbers[item.Number].Sheet is not null)));
                 continue;
             }
 
             var kind = PlanVocabulary.ParseLedgerKind(item.Kind);
             if (kind == "?")
             {
-                problems.Add(origin.Error("kind", $"'{item.Kind}' is not a kind of ledger item; expected enterprise (企业), problem (问题) or complaint (举报)"));
+                problems.Add(origin.Error("kind", Reasons.NotALedgerKind(item.Kind)));
             }
 
             var disposal = PlanVocabulary.ParseDisposal(item.DisposalClass);
             if (disposal == "?")
             {
-                problems.Add(origin.Error("disposal", $"'{item.DisposalClass}' is not a disposal class; expected 关停取缔 (shut_down), 整改提升 (upgrade) or 整合搬迁 (relocate)"));
+                problems.Add(origin.Error("disposal", Reasons.NotADisposalClass(item.DisposalClass!)));
             }
             else if (disposal is null && kind == "enterprise")
             {
-                problems.Add(origin.Warning("disposal", "no disposal class (关停取缔, 整改提升 or 整合搬迁) for this enterprise"));
+                problems.Add(origin.Warning("disposal", Reasons.NoDisposalClass()));
             }
 
             var level = PlanVocabulary.ParseFoundLevel(item.FoundLevel);
             if (level == "?")
             {
-                problems.Add(origin.Error("found_level", $"'{item.FoundLevel}' is not a level; expected county (县级), city (市级), province (省级) or central (中央)"));
+                problems.Add(origin.Error("found_level", Reasons.NotAFoundLevel(item.FoundLevel!)));
             }
 
             DirectoryUnit? unit = null;
             if (item.Town is null)
             {
-                problems.Add(origin.Error("town", "is required: the town, street or park the item belongs to"));
+                problems.Add(origin.Error("town", Reasons.TownRequired()));
             }
             else if (Single(item.Town, origin, "town", "the town") is { } townId)
             {
@@ -316,7 +312,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
                 unit = definition.LedgerRouteTo == "town" ? units.TownOf(named) : named;
                 if (unit is null)
                 {
-                    problems.Add(origin.Error("town", $"{named.Name} lies in no town, street or park to assign the item to"));
+                    problems.Add(origin.Error("town", Reasons.NotInATown(named.Name)));
                 }
             }
 
@@ -333,7 +329,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
             DeadlineSchedule? schedule = null;
             if (item.Deadline is null)
             {
-                problems.Add(origin.Error("deadline", "is required: a ledger item has one deadline (a date or 交办后N个工作日内)"));
+                problems.Add(origin.Error("deadline", Reasons.LedgerDeadlineRequired()));
             }
             else
             {
@@ -365,20 +361,19 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
                 problems.Add(origin.Error("deadline", error!));
                 return null;
             case LongTermDeadline when !allowSeries:
-                problems.Add(origin.Error("deadline", $"'{text}': a ledger item has one deadline, it cannot be long-term"));
+                problems.Add(origin.Error("deadline", Reasons.LedgerDeadlineLongTerm(text)));
                 return null;
             case LongTermDeadline:
                 return new DeadlineSchedule(null, null, true, null, []);
             case RecurringDeadline when !allowSeries:
-                problems.Add(origin.Error("deadline", $"'{text}': a ledger item has one deadline, it cannot recur"));
+                problems.Add(origin.Error("deadline", Reasons.LedgerDeadlineRecurring(text)));
                 return null;
             case RecurringDeadline recurring:
                 return Series(recurring, text, campaign, origin);
             case FixedDeadline fixedDay:
                 if (fixedDay.Earlier.Count > 0)
                 {
-                    problems.Add(origin.Warning("deadline",
-                        $"'{text}' names several dates; the last, {fixedDay.Day:yyyy-MM-dd}, is the deadline (give the others as milestones)"));
+                    problems.Add(origin.Warning("deadline", Reasons.SeveralDeadlineDates(text, fixedDay.Day)));
                 }
 
                 return Single(fixedDay.Day);
@@ -392,7 +387,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
                 };
                 return Single(day);
             default:
-                problems.Add(origin.Error("deadline", $"'{text}' is not understood"));
+                problems.Add(origin.Error("deadline", Reasons.DeadlineNotUnderstood(text)));
                 return null;
         }
 
@@ -401,20 +396,20 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
             var day = Adjust(requested, definition.DeadlineOnNonWorkingDay, calendar);
             if (!calendar.Covers(day))
             {
-                problems.Add(origin.Warning("deadline", $"{day:yyyy-MM-dd} is in a year the calendar '{calendar.Code}' does not cover: holidays there are unknown"));
+                problems.Add(origin.Warning("deadline", Reasons.DateOutsideCalendar(day, calendar.Code)));
             }
             else if (!calendar.IsWorkingDay(day))
             {
-                problems.Add(origin.Warning("deadline", $"{day:yyyy-MM-dd} is {Describe(calendar.Day(day))}, not a working day"));
+                problems.Add(origin.Warning("deadline", Reasons.NotAWorkingDay(day, Describe(calendar.Day(day)))));
             }
 
             if (day < campaign.StartsOn)
             {
-                problems.Add(origin.Warning("deadline", $"{day:yyyy-MM-dd} is before the campaign starts ({campaign.StartsOn:yyyy-MM-dd})"));
+                problems.Add(origin.Warning("deadline", Reasons.BeforeCampaignStart(day, campaign.StartsOn, campaign.EndsOn)));
             }
             else if (day > campaign.EndsOn)
             {
-                problems.Add(origin.Warning("deadline", $"{day:yyyy-MM-dd} is after the campaign ends ({campaign.EndsOn:yyyy-MM-dd})"));
+                problems.Add(origin.Warning("deadline", Reasons.AfterCampaignEnd(day, campaign.StartsOn, campaign.EndsOn)));
             }
 
             return new DeadlineSchedule(day, EndOfDay(day, campaign.Zone), false, null, []);
@@ -475,14 +470,13 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
 
         if (days.Count == 0)
         {
-            problems.Add(origin.Error("deadline", $"'{text}': no date of this series falls between {start:yyyy-MM-dd} and {end:yyyy-MM-dd}"));
+            problems.Add(origin.Error("deadline", Reasons.SeriesEmpty(text, start, end)));
             return null;
         }
 
         if (days.Count > definition.MaxObligations)
         {
-            problems.Add(origin.Error("deadline",
-                $"'{text}' makes more than {definition.MaxObligations} obligations over the campaign (the compilation definition's limit)"));
+            problems.Add(origin.Error("deadline", Reasons.TooManyObligations(text, definition.MaxObligations)));
             return null;
         }
 
@@ -490,14 +484,13 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
         var offDays = adjusted.Where(d => calendar.Covers(d) && !calendar.IsWorkingDay(d)).ToList();
         if (offDays.Count > 0)
         {
-            problems.Add(origin.Warning("deadline",
-                $"{offDays.Count} of the {adjusted.Count} dates of '{text}' {(offDays.Count == 1 ? "is not a working day" : "are not working days")} ({string.Join(", ", offDays.Take(4).Select(d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)))}{(offDays.Count > 4 ? ", ..." : "")})"));
+            problems.Add(origin.Warning("deadline", Reasons.SeriesOnDaysOff(text, offDays, adjusted.Count)));
         }
 
         var uncovered = adjusted.Where(d => !calendar.Covers(d)).Select(d => d.Year).Distinct().ToList();
         if (uncovered.Count > 0)
         {
-            problems.Add(origin.Warning("deadline", $"dates of '{text}' fall in {string.Join(", ", uncovered)}, which the calendar '{calendar.Code}' does not cover"));
+            problems.Add(origin.Warning("deadline", Reasons.SeriesOutsideCalendar(text, uncovered, calendar.Code)));
         }
 
         var recurrence = JsonSerializer.Serialize(new Dictionary<string, object?>
@@ -577,7 +570,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
         {
             if (resolved.Count > 1)
             {
-                problems.Add(origin.Error(field, $"'{phrase}' names {resolved.Count} units; {what} is one unit"));
+                problems.Add(origin.Error(field, Reasons.NotOneUnit(phrase, resolved.Count, what)));
             }
 
             return null;
@@ -595,7 +588,7 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
             DirectoryUnit? unit = resolved.Ok && resolved.Units.Count == 1 ? resolved.Units[0] : null;
             if (unit is null)
             {
-                problems.Add(new InputProblem(definition.File, null, phrase.Line, phrase.Field,
+                problems.Add(InputProblem.Of(definition.File, null, phrase.Line, phrase.Field,
                     resolved.Unknown.Count > 0 ? units.UnknownReason(resolved.Unknown[0]) : $"'{phrase.Phrase}' must name exactly one unit"));
             }
 
@@ -607,6 +600,4 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
     }
 
     private int ErrorCount => problems.Count(p => !p.IsWarning);
-
-    private static string Where(Origin origin) => origin.Sheet is not null ? $"row {origin.Line}" : $"line {origin.Line}";
 }

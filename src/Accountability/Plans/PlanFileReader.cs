@@ -49,14 +49,13 @@ public static partial class PlanFileReader
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // Parsers of third-party formats throw what they like on corrupt input; the user gets a problem, not a crash.
-            problems.Add(new InputProblem(fileName, null, null, null, $"the file cannot be read: {e.Message}"));
+            problems.Add(InputProblem.Of(fileName, null, null, null, Reasons.FileUnreadable(e.Message)));
             return null;
         }
 
         PlanFile? Refuse()
         {
-            problems.Add(new InputProblem(fileName, null, null, null,
-                $"unsupported file type '{extension}'; use .yaml, .yml, .xlsx or .csv"));
+            problems.Add(InputProblem.Of(fileName, null, null, null, Reasons.UnsupportedFileType(extension)));
             return null;
         }
     }
@@ -80,7 +79,7 @@ public static partial class PlanFileReader
             case null:
                 break;
             case var other:
-                yaml.ErrorAt(other, "campaign", "must be a mapping (code, name, starts_on, ...)");
+                yaml.ErrorAt(other, "campaign", Reasons.NotAMapping("must be a mapping (code, name, starts_on, ...)", "code, name, starts_on, ..."));
                 break;
         }
 
@@ -100,7 +99,7 @@ public static partial class PlanFileReader
                 }
                 else
                 {
-                    yaml.ErrorAt(nodes[i], $"tasks[{i}]", "each task must be a mapping with number, title, units and deadline");
+                    yaml.ErrorAt(nodes[i], $"tasks[{i}]", Reasons.NotAMapping("each task must be a mapping with number, title, units and deadline", "number, title, lead, responsible, deadline"));
                 }
             }
         }
@@ -121,14 +120,14 @@ public static partial class PlanFileReader
                 }
                 else
                 {
-                    yaml.ErrorAt(nodes[i], $"ledger[{i}]", "each ledger item must be a mapping with number, name, town and deadline");
+                    yaml.ErrorAt(nodes[i], $"ledger[{i}]", Reasons.NotAMapping("each ledger item must be a mapping with number, name, town and deadline", "number, name, town, deadline"));
                 }
             }
         }
 
         if (campaign is null && tasks is null && ledger is null)
         {
-            yaml.Error(YamlInput.Line(root), null, "the file has none of campaign, tasks, ledger");
+            yaml.Error(YamlInput.Line(root), null, Reasons.NoPlanSections());
         }
 
         return new PlanFile(fileName, campaign, tasks, ledger);
@@ -150,7 +149,7 @@ public static partial class PlanFileReader
             }
             else
             {
-                yaml.ErrorAt(YamlInput.Child(map, "public_notice_days")!, $"{path}.public_notice_days", $"'{noticeText}' is not a number of days from 0 to 90");
+                yaml.ErrorAt(YamlInput.Child(map, "public_notice_days")!, $"{path}.public_notice_days", Reasons.NotANumberOfDays(noticeText, 0, 90));
             }
         }
 
@@ -164,7 +163,7 @@ public static partial class PlanFileReader
                 var field = $"{path}.cadence[{i}]";
                 if (nodes[i] is not YamlMappingNode cycle)
                 {
-                    yaml.ErrorAt(nodes[i], field, "each cycle must be a mapping with cycle, every, report_by and close");
+                    yaml.ErrorAt(nodes[i], field, Reasons.NotAMapping("each cycle must be a mapping with cycle, every, report_by and close", "cycle, every, report_by, close"));
                     continue;
                 }
 
@@ -205,7 +204,7 @@ public static partial class PlanFileReader
                 yaml.RejectUnknownKeys(m, field, "day", "weekday", "time");
                 return (yaml.Scalar(m, "day", $"{field}.day"), yaml.Scalar(m, "weekday", $"{field}.weekday"), yaml.Scalar(m, "time", $"{field}.time"));
             case var other:
-                yaml.ErrorAt(other, field, "must be a mapping with day or weekday, and time");
+                yaml.ErrorAt(other, field, Reasons.NotAMapping("must be a mapping with day or weekday, and time", "day/weekday, time"));
                 return null;
         }
     }
@@ -234,7 +233,7 @@ public static partial class PlanFileReader
                         }
                         else
                         {
-                            yaml.ErrorAt(m, $"{field}.percent", $"'{percentText}' is not a percentage from 0 to 100");
+                            yaml.ErrorAt(m, $"{field}.percent", Reasons.NotAPercentage(percentText));
                         }
                     }
 
@@ -243,7 +242,7 @@ public static partial class PlanFileReader
                     milestones.AddRange(ParseMilestones(text, reason => yaml.ErrorAt(nodes[i], field, reason)));
                     break;
                 default:
-                    yaml.ErrorAt(nodes[i], field, "must be a mapping with on and percent");
+                    yaml.ErrorAt(nodes[i], field, Reasons.NotAMapping("must be a mapping with on and percent", "on, percent"));
                     break;
             }
         }
@@ -304,7 +303,7 @@ public static partial class PlanFileReader
         var date = ParseDate(text);
         if (date is null)
         {
-            yaml.ErrorAt(YamlInput.Child(map, key)!, field, $"'{text}' is not a date (yyyy-mm-dd or 2017年9月1日)");
+            yaml.ErrorAt(YamlInput.Child(map, key)!, field, Reasons.NotADate(text));
         }
 
         return date;
@@ -333,19 +332,19 @@ public static partial class PlanFileReader
         return int.TryParse(t, NumberStyles.Integer, CultureInfo.InvariantCulture, out var p) && p is >= 0 and <= 100 ? p : null;
     }
 
-    public static decimal? Weight(string text, Action<string> error)
+    public static decimal? Weight(string text, Action<ProblemReason> error)
     {
         if (decimal.TryParse(DeadlinePhrase.Normalize(text), NumberStyles.Number, CultureInfo.InvariantCulture, out var w) && w is >= 0 and <= 9999)
         {
             return w;
         }
 
-        error($"'{text}' is not a weight (a number from 0 to 9999)");
+        error(Reasons.NotAWeight(text));
         return null;
     }
 
     /// <summary>"2017-10-31 30%；2017-11-30 60%" or "10月底前完成30%，11月底前完成60%".</summary>
-    public static IEnumerable<MilestoneDefinition> ParseMilestones(string text, Action<string> error)
+    public static IEnumerable<MilestoneDefinition> ParseMilestones(string text, Action<ProblemReason> error)
     {
         foreach (var part in text.Split(['；', ';', '，', ',', '\n'], StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
@@ -354,14 +353,14 @@ public static partial class PlanFileReader
             var m = PercentPattern().Match(normalized);
             if (!m.Success)
             {
-                error($"milestone '{part}' has no percentage (write e.g. '2017-10-31 30%' or '10月底前完成30%')");
+                error(Reasons.MilestoneWithoutPercent(part));
                 continue;
             }
 
             var percent = int.Parse(m.Groups["p"].Value, CultureInfo.InvariantCulture);
             if (percent > 100)
             {
-                error($"milestone '{part}': {percent}% is more than 100%");
+                error(Reasons.MilestoneOverHundred(part, percent));
                 continue;
             }
 

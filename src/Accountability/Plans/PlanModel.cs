@@ -8,9 +8,9 @@ public sealed record Origin(string File, string? Sheet, int? Line, string Path, 
         ? Headers.GetValueOrDefault(key) ?? key
         : Path.Length == 0 ? key : $"{Path}.{key}";
 
-    public InputProblem Error(string key, string reason) => new(File, Sheet, Line, Field(key), reason);
+    public InputProblem Error(string key, ProblemReason reason) => InputProblem.Of(File, Sheet, Line, Field(key), reason);
 
-    public InputProblem Warning(string key, string reason) => new(File, Sheet, Line, Field(key), reason, IsWarning: true);
+    public InputProblem Warning(string key, ProblemReason reason) => InputProblem.Of(File, Sheet, Line, Field(key), reason, isWarning: true);
 }
 
 /// <summary>One cycle of the campaign's cadence, in the shape of docs/formats/cadence.md.</summary>

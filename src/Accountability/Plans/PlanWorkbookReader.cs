@@ -107,7 +107,7 @@ public static partial class PlanWorkbookReader
             {
                 if (tasks is not null)
                 {
-                    problems.Add(new InputProblem(fileName, sheet, null, null, "a second task allocation table; put every task on one sheet"));
+                    problems.Add(InputProblem.Of(fileName, sheet, null, null, Reasons.SecondTaskTable()));
                     continue;
                 }
 
@@ -117,7 +117,7 @@ public static partial class PlanWorkbookReader
             {
                 if (ledger is not null)
                 {
-                    problems.Add(new InputProblem(fileName, sheet, null, null, "a second ledger; put every ledger item on one sheet"));
+                    problems.Add(InputProblem.Of(fileName, sheet, null, null, Reasons.SecondLedger()));
                     continue;
                 }
 
@@ -125,9 +125,7 @@ public static partial class PlanWorkbookReader
             }
             else if (isCsv || name is TaskSheet or LedgerSheet)
             {
-                problems.Add(new InputProblem(fileName, isCsv ? null : sheet, null, null,
-                    "no header row found in the first 10 rows: a task allocation table needs 序号, 重点任务 and 完成时限 " +
-                    "(with 牵头单位, 责任单位, 配合单位); an enterprise ledger needs 企业名称, 所属镇街 and 完成时限"));
+                problems.Add(InputProblem.Of(fileName, isCsv ? null : sheet, null, null, Reasons.NoPlanHeaderRow()));
             }
         }
 
@@ -143,8 +141,7 @@ public static partial class PlanWorkbookReader
         {
             if (!problems.Any(p => !p.IsWarning))
             {
-                problems.Add(new InputProblem(fileName, null, null, null,
-                    $"no plan found: expected sheets {CampaignSheet}, {TaskSheet} and/or {LedgerSheet}"));
+                problems.Add(InputProblem.Of(fileName, null, null, null, Reasons.NoPlanFound(CampaignSheet, TaskSheet, LedgerSheet)));
             }
 
             return null;
@@ -158,7 +155,7 @@ public static partial class PlanWorkbookReader
         var table = SpreadsheetInput.Table(fileName, bytes, sheet, CampaignHeaders, ["key", "value"]);
         if (table is null)
         {
-            problems.Add(new InputProblem(fileName, sheet, null, null, "no header row with 项目 and 内容 in the first 10 rows"));
+            problems.Add(InputProblem.Of(fileName, sheet, null, null, Reasons.NoHeaderRow("项目", "内容")));
             return null;
         }
 
@@ -175,8 +172,7 @@ public static partial class PlanWorkbookReader
             var key = CampaignKeys.FirstOrDefault(k => k.Value.Any(s => SpreadsheetInput.NormalizeHeader(s) == SpreadsheetInput.NormalizeHeader(label))).Key;
             if (key is null)
             {
-                problems.Add(new InputProblem(fileName, sheet, row.Number, label,
-                    $"unknown item; expected one of: {string.Join(", ", CampaignKeys.Values.Select(v => v[0]))}"));
+                problems.Add(InputProblem.Of(fileName, sheet, row.Number, label, Reasons.UnknownItem(CampaignKeys.Values.Select(v => v[0]))));
                 continue;
             }
 
@@ -197,7 +193,7 @@ public static partial class PlanWorkbookReader
             var date = PlanFileReader.ParseDate(text);
             if (date is null)
             {
-                problems.Add(new InputProblem(fileName, sheet, values[key].Row, CampaignKeys[key][0], $"'{text}' is not a date (yyyy-mm-dd or 2017年9月1日)"));
+                problems.Add(InputProblem.Of(fileName, sheet, values[key].Row, CampaignKeys[key][0], Reasons.NotADate(text)));
             }
 
             return date;
@@ -212,8 +208,8 @@ public static partial class PlanWorkbookReader
             }
             else
             {
-                problems.Add(new InputProblem(fileName, sheet, values["public_notice_days"].Row, CampaignKeys["public_notice_days"][0],
-                    $"'{noticeText}' is not a number of days from 0 to 90"));
+                problems.Add(InputProblem.Of(fileName, sheet, values["public_notice_days"].Row, CampaignKeys["public_notice_days"][0],
+                    Reasons.NotANumberOfDays(noticeText, 0, 90)));
             }
         }
 
@@ -228,7 +224,7 @@ public static partial class PlanWorkbookReader
         var table = SpreadsheetInput.Table(fileName, bytes, sheet, CadenceHeaders, ["every", "close"]);
         if (table is null)
         {
-            problems.Add(new InputProblem(fileName, sheet, null, null, "no header row with 频率 and 结算时间 in the first 10 rows"));
+            problems.Add(InputProblem.Of(fileName, sheet, null, null, Reasons.NoHeaderRow("频率", "结算时间")));
             return null;
         }
 
@@ -237,11 +233,11 @@ public static partial class PlanWorkbookReader
         {
             string? Cell(string key) => row[table.Columns.GetValueOrDefault(key)];
             var cycle = Cadence.Check(Cell("cycle"), Cell("every"), Cadence.ParseCell(Cell("report_by")), Cadence.ParseCell(Cell("close")),
-                (key, reason) => problems.Add(new InputProblem(fileName, sheet, row.Number,
+                (key, reason) => problems.Add(InputProblem.Of(fileName, sheet, row.Number,
                     CadenceHeaders[key.Split('.')[0]][0], reason)));
             if (Cell("every") is null)
             {
-                problems.Add(new InputProblem(fileName, sheet, row.Number, CadenceHeaders["every"][0], "is required (每月, 每周 or 每天)"));
+                problems.Add(InputProblem.Of(fileName, sheet, row.Number, CadenceHeaders["every"][0], Reasons.PeriodRequired()));
             }
 
             if (cycle is not null)
@@ -250,7 +246,7 @@ public static partial class PlanWorkbookReader
             }
         }
 
-        Cadence.CheckUnique(cycles, reason => problems.Add(new InputProblem(fileName, sheet, null, CadenceHeaders["cycle"][0], reason)));
+        Cadence.CheckUnique(cycles, reason => problems.Add(InputProblem.Of(fileName, sheet, null, CadenceHeaders["cycle"][0], reason)));
         return cycles;
     }
 
@@ -279,12 +275,12 @@ public static partial class PlanWorkbookReader
             var title = Cell("title");
             if (number is null)
             {
-                problems.Add(SheetError(origin, "number", "is required"));
+                problems.Add(SheetError(origin, "number", Reasons.Required()));
             }
 
             if (title is null)
             {
-                problems.Add(SheetError(origin, "title", "is required"));
+                problems.Add(SheetError(origin, "title", Reasons.Required()));
             }
 
             var milestones = Cell("milestones") is { } m
@@ -317,12 +313,12 @@ public static partial class PlanWorkbookReader
             var name = Cell("name");
             if (number is null)
             {
-                problems.Add(SheetError(origin, table.Columns.ContainsKey("number") ? "number" : "seq", "is required"));
+                problems.Add(SheetError(origin, table.Columns.ContainsKey("number") ? "number" : "seq", Reasons.Required()));
             }
 
             if (name is null)
             {
-                problems.Add(SheetError(origin, "name", "is required"));
+                problems.Add(SheetError(origin, "name", Reasons.Required()));
             }
 
             if (number is null || name is null)
@@ -339,7 +335,7 @@ public static partial class PlanWorkbookReader
     }
 
     /// <summary>A problem at a cell; a CSV has no sheet, so its row is given as the line.</summary>
-    private static InputProblem SheetError(Origin origin, string key, string reason) => origin.Error(key, reason);
+    private static InputProblem SheetError(Origin origin, string key, ProblemReason reason) => origin.Error(key, reason);
 
     [GeneratedRegex(@"^[（(]?[一二三四五六七八九十]+[）)、.．]\s*")]
     private static partial Regex HeadingPrefix();

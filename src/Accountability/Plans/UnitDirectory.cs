@@ -1,3 +1,5 @@
+using Accountability.Imports;
+
 namespace Accountability.Plans;
 
 /// <summary>A unit as plan compilation needs it.</summary>
@@ -122,12 +124,10 @@ public sealed class UnitDirectory
     }
 
     /// <summary>"'化雨' is not a unit; did you mean 化雨镇?": the known names closest to what was written.</summary>
-    public string UnknownReason(string token)
+    public ProblemReason UnknownReason(string token)
     {
         var suggestions = Suggest(token, 3);
-        return suggestions.Count == 0
-            ? $"'{token}' is not a unit of the organisation (no name, code or alias matches)"
-            : $"'{token}' is not a unit of the organisation; did you mean {string.Join(", ", suggestions)}?";
+        return suggestions.Count == 0 ? Reasons.UnknownUnit(token) : Reasons.UnknownUnitDidYouMean(token, suggestions);
     }
 
     public IReadOnlyList<string> Suggest(string token, int count)

@@ -32,8 +32,9 @@ public sealed class OrganizationPagesTests : IAsyncLifetime
         });
         await page.ClickAsync("text=检查文件");
         var problems = await page.InnerTextAsync(".problems");
-        Assert.Contains("unknown parent 'nowhere'", problems);
-        Assert.Contains("unknown unit kind 'planet'", problems);
+        // Said in the page's language (the CLI and the API keep the English reasons).
+        Assert.Contains("单位编码“nowhere”不存在", problems);
+        Assert.Contains("“planet”不是可选的值", problems);
         Assert.Contains("units[1].name", problems);
         await BrowserSession.ScreenshotAsync(page, "admin-organization-import-errors");
 

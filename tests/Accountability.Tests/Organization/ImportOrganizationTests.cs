@@ -183,6 +183,9 @@ public sealed class ImportOrganizationTests : IAsyncLifetime
         var problems = error.Problems.Select(p => p.ToString()).ToList();
         Assert.Contains(problems, p => p.Contains("county.xlsx [单位] row 3 上级单位编码") && p.Contains("unknown parent 'missing'"));
         Assert.Contains(problems, p => p.Contains("county.xlsx [单位] row 4 单位名称") && p.Contains("is required"));
+        // The codes the upload page says them with, in the reader's language.
+        Assert.Contains(error.Problems, p => p is { Line: 3, Code: "UnknownUnitCode" } && p.Arguments!["value"] == "missing");
+        Assert.Contains(error.Problems, p => p is { Line: 4, Field: "单位名称", Code: "Required" });
         Assert.Equal(0, await CountUnitsAsync());
     }
 

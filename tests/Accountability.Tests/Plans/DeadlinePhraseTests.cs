@@ -95,6 +95,6 @@ public sealed class DeadlinePhraseTests
         var spec = DeadlinePhrase.Parse(text, AutumnStart, out var error);
 
         Assert.Null(spec);
-        Assert.Contains(reason, error);
+        Assert.Contains(reason, error?.Text);
     }
 }

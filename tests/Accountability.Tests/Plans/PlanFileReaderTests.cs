@@ -204,6 +204,25 @@ public sealed class PlanFileReaderTests
 
         Assert.Contains(problems, p => p is { Sheet: "重点任务分工表", Line: 2, Field: "序号", Reason: "is required" });
     }
+
+    [Fact]
+    public void ReadWorkbook_AMissingCellAndABadDate_KeepTheirEnglishTextAndCarryTheirCodes()
+    {
+        var bytes = Workbook.Create(
+            ("行动方案", [["项目", "内容"], ["行动编码", "jx-test"], ["开始日期", "九月一日"]]),
+            ("重点任务分工表", [TaskHeader, ["", "扬尘治理", null, "县住建局", "各镇街", null, "长期坚持"]]));
+        var problems = new List<InputProblem>();
+
+        Read("plan.xlsx", bytes, problems);
+
+        // What the CLI prints and the API's "text" says, as before codes existed.
+        var required = Assert.Single(problems, p => p.Field == "序号");
+        Assert.Equal("error: plan.xlsx [重点任务分工表] row 2 序号: is required", required.ToString());
+        Assert.Equal("Required", required.Code);
+        var date = Assert.Single(problems, p => p.Field == "开始日期");
+        Assert.Equal("error: plan.xlsx [行动方案] row 3 开始日期: '九月一日' is not a date (yyyy-mm-dd or 2017年9月1日)", date.ToString());
+        Assert.Equal(("NotADate", "九月一日"), (date.Code, date.Arguments!["value"]));
+    }
 }
 
 /// <summary>Merged cells, as planners draw them over the rows they apply to.</summary>

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Accountability.Plans;
 using Accountability.Tests.Web;
 
 namespace Accountability.Tests.Plans;
@@ -74,6 +75,25 @@ public sealed class PlansApiTests : IAsyncLifetime
         var problems = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("problems");
         Assert.Equal(["tasks[0].deadline", "tasks[0].responsible"],
             problems.EnumerateArray().Select(p => p.GetProperty("field").GetString()).Order());
+    }
+
+    [Fact]
+    public async Task Import_ABadFile_KeepsTheEnglishReasonAndTextAndAddsTheirCode()
+    {
+        var api = _host.Api(await _host.TokenForAsync("hq.planner"));
+        var yaml = PlanFixture.Plan("""
+              - { number: "1", title: 散乱污, responsible: 化雨镇, deadline: 尽快 }
+            """);
+
+        var response = await api.PostAsync("/api/plans/import?fileName=bad.yaml", new StringContent(yaml));
+
+        var problem = Assert.Single((await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("problems").EnumerateArray());
+        var reason = $"'尽快' is not a deadline this loader understands; write {DeadlinePhrase.AcceptedForms}";
+        Assert.Equal(reason, problem.GetProperty("reason").GetString());
+        Assert.Matches(@"^error: bad\.yaml:\d+ tasks\[0\]\.deadline: ", problem.GetProperty("text").GetString());
+        Assert.EndsWith(": " + reason, problem.GetProperty("text").GetString());
+        Assert.Equal("NotADeadline", problem.GetProperty("code").GetString());
+        Assert.Equal("尽快", problem.GetProperty("arguments").GetProperty("value").GetString());
     }
 
     [Fact]

@@ -73,9 +73,9 @@ public sealed class UnitDirectoryTests
         var result = directory.Resolve("县环保局、化雨");
 
         Assert.Equal(["化雨"], result.Unknown);
-        Assert.Contains("化雨镇", directory.UnknownReason("化雨"));
-        Assert.Contains("县公安局", directory.UnknownReason("县公按局"));
-        Assert.Contains("no name, code or alias matches", directory.UnknownReason("上海市浦东新区"));
+        Assert.Contains("化雨镇", directory.UnknownReason("化雨").Text);
+        Assert.Contains("县公安局", directory.UnknownReason("县公按局").Text);
+        Assert.Contains("no name, code or alias matches", directory.UnknownReason("上海市浦东新区").Text);
     }
 
     [Fact]
