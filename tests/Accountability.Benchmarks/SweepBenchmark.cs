@@ -52,9 +52,11 @@ public sealed class SweepBenchmark : IBenchmarkCase
         var sweep = services.GetServices<IPeriodicSweep>().Single(s => s.Name == "assignment-timers");
 
         await CheckpointAsync(dataSource);
+        var cpuBefore = BenchmarkContext.CpuSeconds();
         var engineTime = Stopwatch.StartNew();
         var handled = await sweep.RunOnceAsync(CancellationToken.None);
         engineTime.Stop();
+        var cpuAfter = BenchmarkContext.CpuSeconds();
 
         await CheckpointAsync(dataSource);
         var baselineTime = Stopwatch.StartNew();
@@ -131,6 +133,8 @@ public sealed class SweepBenchmark : IBenchmarkCase
         BenchmarkContext.Report("sweep", "seconds", engineTime.Elapsed.TotalSeconds);
         BenchmarkContext.Report("sweep", "baseline-update seconds", baselineTime.Elapsed.TotalSeconds);
         BenchmarkContext.Report("sweep", "ratio-to-update", engineTime.Elapsed.TotalSeconds / baselineTime.Elapsed.TotalSeconds);
+        BenchmarkContext.Report("sweep", "engine-cpu seconds", cpuAfter.Engine - cpuBefore.Engine);
+        BenchmarkContext.Report("sweep", "machine-cpu seconds", cpuAfter.Machine - cpuBefore.Machine);
         BenchmarkContext.Report("sweep", "peak-rss MiB", BenchmarkContext.PeakRssMib());
     }
 
