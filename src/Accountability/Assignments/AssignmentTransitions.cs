@@ -391,6 +391,7 @@ public sealed partial class AssignmentTransitions(
         Add("investigation", inputs.Investigation);
         Add("message", inputs.Message);
         Add("colour", inputs.Colour);
+        Add("chaser_id", inputs.ChaserId);
         return payload;
     }
 
