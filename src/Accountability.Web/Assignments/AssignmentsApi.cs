@@ -108,13 +108,13 @@ public static class AssignmentsApi
                 var report = new ProblemReport(
                     f.Long("campaignId") ?? 0, f.Enum<ProblemSource>("source") ?? ProblemSource.Inspection, f.Text("level"),
                     f.Long("townUnitId") ?? 0, f.Long("verifierUnitId") ?? 0, f.RequiredText("name"), f.Text("problemType"),
-                    f.Text("requirements"), f.Date("dueDate") ?? Required<DateOnly>("dueDate"), f.Text("repeatOf"), f.Files);
+                    f.Text("requirements"), f.Date("dueDate") ?? Required<DateOnly>("dueDate"), f.Text("repeatOf"), f.Files, f.IdempotencyKey);
                 f.ThrowIfInvalid();
                 var item = await record.RunAsync(me.Actor, report, ct);
                 return Results.Created($"/api/assignments/{item.Id}", item);
             })
             .RequireAuthorization(AccessSetup.ApiPolicy).DisableAntiforgery().WithTags("Assignments")
-            .WithSummary("Record a problem found by inspection, a complaint, a media exposure or an upper-level hand-over; assigns it to the town");
+            .WithSummary("Record a problem found by inspection, a complaint, a media exposure or an upper-level hand-over; assigns it to the town. A retry with the same Idempotency-Key returns the first answer and records nothing more");
         return app;
     }
 

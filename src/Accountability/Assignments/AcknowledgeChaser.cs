@@ -15,7 +15,7 @@ public sealed class AcknowledgeChaser(AssignmentTransitions transitions) : IUseC
     public Task<ActionResult> RunAsync(Actor actor, ActionRequest request, long chaserId, string? note = null,
         CancellationToken cancellationToken = default) =>
         transitions.RunAsync(actor, request, "acknowledge_chaser", [new(WorkflowParty.Unit, Operation.ActOnItem)],
-            new ActionInputs { Note = note },
+            new ActionInputs { Note = note, ChaserId = chaserId },
             write: async s =>
             {
                 if (await s.Connection.ExecuteAsync(Acknowledge, new { now = s.Now, personId = s.Actor.PersonId, chaserId, assignmentId = s.Before.Id }) == 0)

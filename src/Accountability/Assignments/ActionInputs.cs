@@ -23,6 +23,10 @@ public sealed record ActionInputs
     public string? Message { get; init; }
     public string? Colour { get; init; }
 
+    /// <summary>The chaser a receipt is for. Not a definition input: it makes two receipts on one item two different
+    /// requests (for their idempotency keys) and names the chaser in the audit event.</summary>
+    public long? ChaserId { get; init; }
+
     /// <summary>The input names the definition format knows (<c>inputs:</c> keys).</summary>
     public static readonly IReadOnlyList<string> Names =
     [

@@ -190,7 +190,7 @@ public sealed partial class AssignmentTransitions(
         var view = AssignmentView.From(after, definition);
         if (request.IdempotencyKey is { } k)
         {
-            await connection.ExecuteAsync(CompleteIdempotent, new { personId = actor.PersonId, key = k, response = JsonSerializer.Serialize(view, ResultJson) });
+            await CompleteKeyAsync(connection, actor.PersonId, k, view);
         }
 
         await transaction.CommitAsync(cancellationToken);
@@ -274,7 +274,10 @@ public sealed partial class AssignmentTransitions(
             Notices(planned, item, context.Campaign, context.Definition, step.AuditSeq, trigger + ".refused").ToList(), step.Now);
     }
 
-    private static async Task<AssignmentView?> ClaimKeyAsync(NpgsqlConnection connection, long personId, string key, byte[] fingerprint,
+    /// <summary>Claims <paramref name="key"/> for this person inside the caller's transaction: null when the caller is
+    /// the first and must act (then <see cref="CompleteKeyAsync"/> before commit), the stored answer when the same
+    /// request was done before; refused when the key was used for a different request.</summary>
+    internal static async Task<AssignmentView?> ClaimKeyAsync(NpgsqlConnection connection, long personId, string key, byte[] fingerprint,
         DateTimeOffset now)
     {
         if (key.Length is 0 or > 200)
@@ -298,6 +301,10 @@ public sealed partial class AssignmentTransitions(
 
         return JsonSerializer.Deserialize<AssignmentView>(row.Response, ResultJson);
     }
+
+    /// <summary>Stores the answer to replay for a claimed key, in the transaction that acted.</summary>
+    internal static Task CompleteKeyAsync(NpgsqlConnection connection, long personId, string key, AssignmentView view) =>
+        connection.ExecuteAsync(CompleteIdempotent, new { personId, key, response = JsonSerializer.Serialize(view, ResultJson) });
 
     private static byte[] Fingerprint(long assignmentId, string trigger, ActionInputs inputs)
     {
@@ -384,6 +391,7 @@ public sealed partial class AssignmentTransitions(
         Add("investigation", inputs.Investigation);
         Add("message", inputs.Message);
         Add("colour", inputs.Colour);
+        Add("chaser_id", inputs.ChaserId);
         return payload;
     }
 

@@ -1,4 +1,7 @@
 using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
 using Accountability.Access;
 using Accountability.Audit;
 using Accountability.Notices;
@@ -22,7 +25,7 @@ public enum ProblemSource
 
 /// <summary>A problem arriving one by one. <see cref="Level"/> is the level that found or exposed it (county, city,
 /// province, central); <see cref="RepeatOf"/> names the ledger number of the same problem found before at the same
-/// place.</summary>
+/// place. <see cref="IdempotencyKey"/>: a retry with the same key returns the first answer and records nothing more.</summary>
 public sealed record ProblemReport(
     long CampaignId,
     ProblemSource Source,
@@ -34,7 +37,8 @@ public sealed record ProblemReport(
     string? Requirements,
     DateOnly DueDate,
     string? RepeatOf = null,
-    IReadOnlyList<EvidenceUpload>? Files = null);
+    IReadOnlyList<EvidenceUpload>? Files = null,
+    string? IdempotencyKey = null);
 
 /// <summary>
 /// 一件一号: records a problem found by inspection, a complaint, a media exposure or an upper-level hand-over as a
@@ -116,6 +120,13 @@ public sealed class RecordProblem(
 
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        // A retried POST (a timeout, a double click) must not record the problem, and score the town, a second time.
+        if (report.IdempotencyKey is { } key
+            && await AssignmentTransitions.ClaimKeyAsync(connection, actor.PersonId, key, Fingerprint(report), now) is { } stored)
+        {
+            return stored;
+        }
+
         var campaignRow = await connection.QuerySingleOrDefaultAsync<(string WorkflowCode, int PlanVersion)?>(SelectCampaign, new { id = report.CampaignId });
         if (campaignRow is null)
         {
@@ -188,7 +199,7 @@ public sealed class RecordProblem(
         }
 
         var scores = new List<ScoreRow>();
-        var detail = System.Text.Json.JsonSerializer.Serialize(new { source, ledger_item = number, repeat_of = report.RepeatOf });
+        var detail = JsonSerializer.Serialize(new { source, ledger_item = number, repeat_of = report.RepeatOf });
         switch (report.Source)
         {
             case ProblemSource.Media:
@@ -212,8 +223,25 @@ public sealed class RecordProblem(
                 $"{(kind == "complaint" ? "交办投诉" : "交办问题")}：{number} {report.Name.Trim()}，完成时限 {report.DueDate:yyyy-MM-dd}",
                 report.Requirements ?? "", $"/assignments/{id}", NoticeKeys.For(NoticeKeys.Audited(seq, 0), report.TownUnitId)),
         ], now);
+        var view = AssignmentView.From(item, definition);
+        if (report.IdempotencyKey is { } completed)
+        {
+            await AssignmentTransitions.CompleteKeyAsync(connection, actor.PersonId, completed, view);
+        }
+
         await transaction.CommitAsync(cancellationToken);
-        return AssignmentView.From(item, definition);
+        return view;
+    }
+
+    /// <summary>What the same request means: the report without its key, files by content.</summary>
+    private static byte[] Fingerprint(ProblemReport report)
+    {
+        var text = JsonSerializer.Serialize(new
+        {
+            action = "record_problem", report = report with { Files = null, IdempotencyKey = null },
+            files = (report.Files ?? []).Select(f => new { f.Kind, f.FileName, sha256 = Convert.ToHexString(SHA256.HashData(f.Content)) }),
+        });
+        return SHA256.HashData(Encoding.UTF8.GetBytes(text));
     }
 
     private static async Task<string> UnitNameAsync(NpgsqlConnection connection, long unitId) =>

@@ -129,10 +129,18 @@ public sealed class CalendarCatalog
                     {
                         yaml.ErrorAt(holiday, $"{path}.to", "ends before it starts");
                     }
-
-                    for (var d = from.Value; d <= to; d = d.AddDays(1))
+                    else if (from.Value.Year != year || to.Value.Year != year)
                     {
-                        Add(d, DayKind.Holiday, label, holiday, path);
+                        // Once, not once per day of the range (which may run to the end of the calendar).
+                        yaml.ErrorAt(holiday, from.Value.Year != year ? $"{path}.from" : $"{path}.to",
+                            $"{(from.Value.Year != year ? from : to):yyyy-MM-dd} is not in {year}");
+                    }
+                    else
+                    {
+                        for (var d = from.Value; d <= to; d = d.AddDays(1))
+                        {
+                            Add(d, DayKind.Holiday, label, holiday, path);
+                        }
                     }
                 }
                 else if (days.Count > 0)

@@ -48,7 +48,7 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
 
     private const string SelectLatest = """
         SELECT DISTINCT ON (natural_key) id, natural_key AS naturalkey, version, sha256, number, kind, title, recipient_unit_id AS recipient,
-               coalesce((data ->> 'revoked')::boolean, false) AS revoked
+               coalesce((data ->> 'revoked')::boolean, false) AS revoked, issued_at AS issuedat
         FROM document
         WHERE campaign_id = @campaignId AND period = @period AND natural_key LIKE @keyPattern
         ORDER BY natural_key, version DESC
@@ -102,9 +102,14 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
         {
             var previous = latest.GetValueOrDefault(draft.NaturalKey);
             var number = numbers.TryGetValue(draft.NaturalKey, out var n) ? n : previous!.Number;
-            var html = draft.Render(number).ToHtml();
+            var document = draft.Render(number);
+            var html = document.ToHtml();
             var sha256 = Sha256(html);
-            if (previous is { Revoked: false } && previous.Sha256 == sha256)
+            // The issue date is not content: a period scored again on a later day with the same outcome says what the
+            // version in force says, dated the day it was issued, and is no correction.
+            if (previous is { Revoked: false }
+                && (previous.Sha256 == sha256
+                    || previous.Sha256 == Sha256((document with { Date = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(previous.IssuedAt, campaign.Zone).DateTime) }).ToHtml())))
             {
                 kept[draft.NaturalKey] = previous.Id;
                 continue;
@@ -164,7 +169,8 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
         return new IssuedDocuments(all, rows.Select(r => inserted[r.NaturalKey]).ToList(), byConsequence, referralByUnit, published);
     }
 
-    private sealed record Latest(long Id, string NaturalKey, int Version, string Sha256, string? Number, string Kind, string Title, long? Recipient, bool Revoked);
+    private sealed record Latest(long Id, string NaturalKey, int Version, string Sha256, string? Number, string Kind, string Title, long? Recipient, bool Revoked,
+        DateTimeOffset IssuedAt);
 
     private sealed record NewDocument(string Kind, string NaturalKey, int Version, long? Supersedes, string? Number, string Title, long? Recipient, string Html,
         string Data, string Sha256, IReadOnlyList<long> Notify);

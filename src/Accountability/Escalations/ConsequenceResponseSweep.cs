@@ -9,7 +9,9 @@ namespace Accountability.Escalations;
 /// <summary>
 /// Every minute: responses a consequence demanded that are now past due and unanswered are marked overdue, the unit
 /// and headquarters are notified, and the fact is audited — in bounded batches claimed with SKIP LOCKED, so two nodes
-/// never mark the same one.
+/// never mark the same one. Only the consequences of a period's current run demand anything: a recomputation carries
+/// their responses over to its own consequences (<see cref="IssueConsequenceResponses"/>) or, where it no longer
+/// produces the consequence, withdraws the demand with it.
 /// </summary>
 public sealed class ConsequenceResponseSweep(NpgsqlDataSource dataSource, TimeProvider time) : IPeriodicSweep
 {
@@ -17,10 +19,11 @@ public sealed class ConsequenceResponseSweep(NpgsqlDataSource dataSource, TimePr
 
     private const string Claim = """
         WITH due AS (
-            SELECT consequence_id, kind FROM consequence_response
-            WHERE due_at <= @now AND responded_at IS NULL AND overdue_at IS NULL
-            ORDER BY due_at, consequence_id, kind
-            LIMIT @limit FOR UPDATE SKIP LOCKED
+            SELECT r.consequence_id, r.kind FROM consequence_response r
+            WHERE r.due_at <= @now AND r.responded_at IS NULL AND r.overdue_at IS NULL
+              AND EXISTS (SELECT 1 FROM consequence c JOIN score_run s ON s.id = c.run_id WHERE c.id = r.consequence_id AND s.current)
+            ORDER BY r.due_at, r.consequence_id, r.kind
+            LIMIT @limit FOR UPDATE OF r SKIP LOCKED
         )
         UPDATE consequence_response r SET overdue_at = @now
         FROM due WHERE r.consequence_id = due.consequence_id AND r.kind = due.kind

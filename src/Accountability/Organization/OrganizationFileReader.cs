@@ -44,9 +44,24 @@ public static partial class OrganizationFileReader
         return extension switch
         {
             ".yaml" or ".yml" => ReadYaml(fileName, bytes, problems),
-            ".xlsx" or ".csv" => ReadWorkbook(fileName, bytes, problems),
+            ".xlsx" or ".csv" => ReadWorkbookOrExplain(),
             _ => Refuse(),
         };
+
+        OrganizationFile? ReadWorkbookOrExplain()
+        {
+            try
+            {
+                return ReadWorkbook(fileName, bytes, problems);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // Rows stream as they are read, so a sheet damaged inside throws only when its rows are reached; the
+                // parsers of the format throw what they like, and the user gets a problem, not a crash.
+                problems.Add(InputProblem.Of(fileName, null, null, null, Reasons.WorkbookUnreadable(e.Message)));
+                return null;
+            }
+        }
 
         OrganizationFile? Refuse()
         {

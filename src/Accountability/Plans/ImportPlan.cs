@@ -30,7 +30,7 @@ public enum PlanMode
 /// </summary>
 public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider time, AccessPolicy access,
     CalendarCatalog calendars, PlanCompilationCatalog compilation, IAssignmentStartPolicy startPolicy, RulebookCatalog rulebooks,
-    ILogger<ImportPlan> logger) : IUseCase
+    RescheduleTimers reschedule, ILogger<ImportPlan> logger) : IUseCase
 {
     private const int ProgressEvery = 20_000;
 
@@ -238,15 +238,15 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         FROM plan_obligation d WHERE NOT EXISTS (SELECT 1 FROM assignment a WHERE {Matches})
         """;
 
-    // A pending timer pinned to the old due time (the overdue timer) moves with it; other timers are the workflow's.
+    // The pending timers of the rows changed here are recomputed afterwards (RescheduleTimers): the reminder before the
+    // due date, the overdue timer and the chaser after it all count from the due date.
     private const string UpdateChanged = $"""
         UPDATE assignment a SET role = d.role, due_at = d.due_at, verifier_unit_id = d.verifier_unit_id,
             calendar_version = @calendarVersion,
-            next_timer_at = CASE WHEN a.next_timer_at = a.due_at THEN d.due_at ELSE a.next_timer_at END,
-            next_timer_kind = CASE WHEN a.next_timer_at = a.due_at AND d.due_at IS NULL THEN NULL ELSE a.next_timer_kind END,
             row_version = a.row_version + 1, updated_at = @now
         FROM plan_obligation d
         WHERE {Matches} AND a.state NOT IN {FinalStates} AND {Differs}
+        RETURNING a.id
         """;
 
     private const string CancelMissing = $"""
@@ -406,7 +406,9 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
                   AND a.state <> 'cancelled' AND {InScope} AND NOT EXISTS (SELECT 1 FROM plan_obligation d WHERE {Matches})
                 """, parameters, transaction, BulkTimeoutSeconds);
             var inserted = await connection.ExecuteAsync(InsertMissing, parameters, transaction, BulkTimeoutSeconds);
-            var updated = await connection.ExecuteAsync(UpdateChanged, parameters, transaction, BulkTimeoutSeconds);
+            var changed = (await connection.QueryAsync<long>(UpdateChanged, parameters, transaction, BulkTimeoutSeconds)).AsList();
+            var updated = changed.Count;
+            await reschedule.RunAsync(connection, changed, now, cancellationToken);
             var cancelled = await connection.ExecuteAsync(CancelMissing, parameters, transaction, BulkTimeoutSeconds);
             changes = new AssignmentChanges(added + inserted, updated, cancelled, kept, compared - inserted - updated);
         }

@@ -143,7 +143,7 @@ public sealed partial class ScorePeriod(
         Phase("ledger");
         await WriteResultsAsync(connection, runId, outcome.Results, cancellationToken);
         var consequenceIds = await WriteConsequencesAsync(connection, runId, request, facts, outcome.Consequences, cancellationToken);
-        await responses.IssueAsync(connection, campaign, rulebook, outcome.Consequences, consequenceIds, request.Now, cancellationToken);
+        await responses.IssueAsync(connection, campaign, rulebook, outcome.Consequences, consequenceIds, supersedes, request.Now, cancellationToken);
         Phase("results and consequences");
 
         var hash = OutputHash(outcome, digests);

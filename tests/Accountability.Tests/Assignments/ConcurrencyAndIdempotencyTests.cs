@@ -123,4 +123,25 @@ public sealed class ConcurrencyAndIdempotencyTests : IAsyncLifetime
             return e;
         }
     }
+
+    [Fact]
+    public async Task TheSameKeyForAReceiptOfAnotherChaser_IsRejectedNotReplayed()
+    {
+        var id = await _fixture.IssueOneAsync(new DateOnly(2017, 10, 31));
+        var planner = await _fixture.ActorAsync("hq.planner");
+        await _engine.Get<IssueChaser>().RunAsync(planner, new ActionRequest(id), "请于本周内完成");
+        await _engine.Get<IssueChaser>().RunAsync(planner, new ActionRequest(id), "再次催办");
+        long[] chasers = [await _fixture.ScalarAsync<long>("SELECT min(id) FROM assignment_chaser WHERE assignment_id = @id", new { id }),
+            await _fixture.ScalarAsync<long>("SELECT max(id) FROM assignment_chaser WHERE assignment_id = @id", new { id })];
+        var operatorActor = await _fixture.ActorAsync("huayu.operator");
+        await _engine.Get<AcknowledgeChaser>().RunAsync(operatorActor, new ActionRequest(id, IdempotencyKey: "chaser-receipt"), chasers[0]);
+
+        // A client that keys its receipts by item would otherwise be told the second receipt was signed when it was not.
+        var error = await Assert.ThrowsAsync<InputRejectedException>(() =>
+            _engine.Get<AcknowledgeChaser>().RunAsync(operatorActor, new ActionRequest(id, IdempotencyKey: "chaser-receipt"), chasers[1]));
+
+        Assert.Equal("Idempotency-Key", Assert.Single(error.Problems).Field);
+        Assert.Equal(1, await _fixture.ScalarAsync<int>(
+            "SELECT count(*) FROM assignment_chaser WHERE assignment_id = @id AND acknowledged_at IS NOT NULL", new { id }));
+    }
 }

@@ -82,6 +82,52 @@ public sealed class RecordProblemTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ARetryWithTheSameIdempotencyKey_ReturnsTheFirstProblemAndRecordsItOnce()
+    {
+        var inspector = await _fixture.ActorAsync("inspection.officer");
+        var report = await ReportAsync(ProblemSource.Inspection, "city") with { IdempotencyKey = "inspection-2017-09-01-1" };
+
+        var first = await _engine.Get<RecordProblem>().RunAsync(inspector, report);
+        _engine.Time.Advance(TimeSpan.FromMinutes(1));
+        var retry = await _engine.Get<RecordProblem>().RunAsync(inspector, report);
+
+        Assert.Equal(first, retry);
+        Assert.Equal(1, await _fixture.ScalarAsync<int>("SELECT count(*) FROM ledger_item"));
+        Assert.Equal(1, await _fixture.ScalarAsync<int>("SELECT count(*) FROM assignment WHERE ledger_item_id IS NOT NULL"));
+        // The town is scored and told once, not once per retry.
+        Assert.Equal(1, await _fixture.ScalarAsync<int>("SELECT count(*) FROM scoring_event WHERE kind = 'problem_found'"));
+        Assert.Equal(1, await _fixture.ScalarAsync<int>("SELECT count(*) FROM notification WHERE kind = 'assignment.issued'"));
+        Assert.Equal(1, await _fixture.ScalarAsync<int>("SELECT count(*) FROM audit_event WHERE kind = 'assignment.issued'"));
+    }
+
+    [Fact]
+    public async Task ConcurrentRetriesWithTheSameKey_RecordTheProblemOnce()
+    {
+        var inspector = await _fixture.ActorAsync("inspection.officer");
+        var report = await ReportAsync(ProblemSource.Inspection, "city") with { IdempotencyKey = "inspection-2017-09-01-2" };
+
+        var results = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ =>
+            Task.Run(() => _engine.Get<RecordProblem>().RunAsync(inspector, report))));
+
+        Assert.Single(results.Select(r => r.Id).Distinct());
+        Assert.Equal(1, await _fixture.ScalarAsync<int>("SELECT count(*) FROM scoring_event WHERE kind = 'problem_found'"));
+    }
+
+    [Fact]
+    public async Task TheSameKeyForADifferentProblem_IsRejectedAndRecordsNothingMore()
+    {
+        var inspector = await _fixture.ActorAsync("inspection.officer");
+        var report = await ReportAsync(ProblemSource.Inspection, "city") with { IdempotencyKey = "k" };
+        await _engine.Get<RecordProblem>().RunAsync(inspector, report);
+
+        var error = await Assert.ThrowsAsync<InputRejectedException>(() =>
+            _engine.Get<RecordProblem>().RunAsync(inspector, report with { Name = "另一处露天堆放" }));
+
+        Assert.Equal("Idempotency-Key", Assert.Single(error.Problems).Field);
+        Assert.Equal(1, await _fixture.ScalarAsync<int>("SELECT count(*) FROM ledger_item"));
+    }
+
+    [Fact]
     public async Task AProblemWithoutLevelOrName_IsRejectedNamingTheFields()
     {
         var report = await ReportAsync(ProblemSource.Inspection, null) with { Name = " " };

@@ -98,4 +98,30 @@ public sealed class WorkingDayCalendarTests
         Assert.Contains(text, p => p.Contains(":10 colour") && p.Contains("unknown field"));
         Directory.Delete(folder, recursive: true);
     }
+
+    [Fact]
+    public void Load_AHolidayRunningOutOfItsYear_IsOneProblemNamingTheLineAndField()
+    {
+        var folder = Directory.CreateTempSubdirectory("calendar-test").FullName;
+        File.WriteAllText(Path.Combine(folder, "cn-2017.yaml"), """
+            calendar: cn
+            year: 2017
+            holidays:
+              - { name: 国庆节, from: 2017-10-01, to: 9999-12-31 }
+            """);
+        try
+        {
+            var problems = new List<InputProblem>();
+
+            CalendarCatalog.Load(folder, problems);
+
+            var problem = Assert.Single(problems);
+            Assert.Equal(("calendars/cn-2017.yaml", 4, "holidays[0].to"), (problem.File, problem.Line, problem.Field));
+            Assert.Contains("not in 2017", problem.Reason);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
 }

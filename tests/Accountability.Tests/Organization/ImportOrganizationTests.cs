@@ -1,6 +1,8 @@
 using System.Text;
 using Accountability.Audit;
+using Accountability.Imports;
 using Accountability.Organization;
+using CsCheck;
 using Dapper;
 
 namespace Accountability.Tests.Organization;
@@ -164,6 +166,40 @@ public sealed class ImportOrganizationTests : IAsyncLifetime
         var error = await Assert.ThrowsAsync<InputRejectedException>(() => ImportAsync("bad.yaml", "units:\n  - code: [unclosed\n"));
 
         Assert.Contains("not valid YAML", Assert.Single(error.Problems).Reason);
+    }
+
+    [Fact]
+    public async Task Import_AWorkbookDamagedInsideASheet_IsRefusedNamingTheFileAndWritesNothing()
+    {
+        var bytes = File.ReadAllBytes(RepositoryPaths.Sample("organization", "jinxiang-county.xlsx"));
+        // The compressed data of the first sheet overwritten: the workbook still lists its sheets, the rows cannot be read.
+        var sheet = System.Text.Encoding.ASCII.GetBytes("xl/worksheets/sheet1.xml");
+        var data = bytes.AsSpan().IndexOf(sheet) + sheet.Length;
+        bytes.AsSpan(data + 16, 64).Fill(0xFF);
+
+        var error = await Assert.ThrowsAsync<InputRejectedException>(() =>
+            _engine.Get<ImportOrganization>().RunAsync("county.xlsx", bytes, AuditActor.Cli));
+
+        Assert.Equal("county.xlsx", Assert.Single(error.Problems).File);
+        Assert.Equal(0, await CountUnitsAsync());
+    }
+
+    [Fact]
+    public void Read_ARandomlyDamagedWorkbook_NeverThrows()
+    {
+        var original = File.ReadAllBytes(RepositoryPaths.Sample("organization", "jinxiang-county.xlsx"));
+        Gen.Select(Gen.Int[0, original.Length - 1], Gen.Byte).Array[1, 8].Sample(changes =>
+        {
+            var bytes = (byte[])original.Clone();
+            foreach (var (at, value) in changes)
+            {
+                bytes[at] = value;
+            }
+
+            var problems = new List<InputProblem>();
+            var file = OrganizationFileReader.Read("county.xlsx", bytes, problems);
+            Assert.True(file is not null || problems.Any(p => !p.IsWarning), "a refused file must say why");
+        }, iter: 300, threads: 1);
     }
 
     [Fact]

@@ -97,7 +97,9 @@ public sealed class PlanAmendmentTests : IAsyncLifetime
             FROM assignment a JOIN task t ON t.id = a.task_id JOIN unit u ON u.id = a.unit_id WHERE t.number = '1' AND u.code = 'jx-huayu'
             """);
         var newDue = new DateTimeOffset(2017, 11, 16, 0, 0, 0, TimeSpan.FromHours(8));
-        Assert.Equal(("acknowledged", 40, newDue, newDue, 2), (acknowledged.State, acknowledged.Progress, acknowledged.Due, acknowledged.Timer, acknowledged.RowVersion));
+        // Its timers are recomputed for the new due date: next, the reminder three working days before it (Friday 10 November).
+        var reminder = new DateTimeOffset(2017, 11, 10, 9, 0, 0, TimeSpan.FromHours(8));
+        Assert.Equal(("acknowledged", 40, newDue, reminder, 2), (acknowledged.State, acknowledged.Progress, acknowledged.Due, acknowledged.Timer, acknowledged.RowVersion));
         Assert.NotNull(acknowledged.Acknowledged);
 
         var task3 = (await connection.QueryAsync<(string Unit, string State, int? Cancelled, string? Reason, DateTimeOffset? Timer)>("""

@@ -59,4 +59,88 @@ public sealed class ConsequenceResponseTests : IAsyncLifetime
         Assert.Equal(0, await _world.ScalarAsync<int>(
             "SELECT count(*) FROM consequence_response WHERE consequence_id = @id AND kind = 'rectification_plan' AND overdue_at IS NOT NULL", new { id }));
     }
+
+    private Task<long> TalkAsync() => _world.ScalarAsync<long>("""
+        SELECT c.id FROM consequence c JOIN score_run r ON r.id = c.run_id AND r.current JOIN unit u ON u.id = c.unit_id
+        WHERE u.code = 'jx-huayu' AND c.kind = 'admonishment_talk'
+        """);
+
+    private Task<int> OverdueNoticesAsync(string unit) => _world.ScalarAsync<int>("""
+        SELECT count(*) FROM notification n JOIN unit u ON u.id = n.unit_id
+        WHERE n.kind = 'consequence_response_overdue' AND n.title LIKE '%整改方案%' AND u.code = @unit
+        """, new { unit });
+
+    private Task<int> SweepAsync() =>
+        _world.Engine.Get<IEnumerable<IPeriodicSweep>>().Single(s => s.Name == "consequence-responses").RunOnceAsync(default);
+
+    [Fact]
+    public async Task Rescore_AfterTheUnitResponded_KeepsTheResponseAndNothingGoesOverdue()
+    {
+        var leader = await OrganizationFixture.ActorAsync(_world.Engine, "huayu.leader");
+        await _world.Engine.Get<RecordConsequenceResponse>().RunAsync(leader, await TalkAsync(), "rectification_plan", "整改方案已报送");
+        _world.Engine.Time.SetUtcNow(DateTimeOffset.Parse("2017-11-03T01:00Z"));   // a correction two days later: the same talk again
+
+        await _world.ScoreAsync("2017-10");
+        _world.Engine.Time.SetUtcNow(DateTimeOffset.Parse("2017-11-13T01:00Z"));
+        await SweepAsync();
+
+        var huayu = await _world.UnitAsync("jx-huayu");
+        var views = await _world.Engine.Get<ReadConsequenceResponses>().ForUnitAsync(leader, ScoringWorld.Campaign, huayu);
+        var plan = Assert.Single(views.Single(v => v.Kind == "admonishment_talk").Responses, r => r.Kind == "rectification_plan");
+        Assert.NotNull(plan.RespondedAt);
+        Assert.Equal(DateTimeOffset.Parse("2017-11-08T16:00Z"), plan.DueAt);
+        Assert.Equal(0, await OverdueNoticesAsync("jx-huayu"));
+    }
+
+    [Fact]
+    public async Task Rescore_BeforeTheDueTime_NeitherMovesTheDueTimeNorDemandsTheResponseTwice()
+    {
+        _world.Engine.Time.SetUtcNow(DateTimeOffset.Parse("2017-11-03T01:00Z"));
+        await _world.ScoreAsync("2017-10");
+
+        _world.Engine.Time.SetUtcNow(DateTimeOffset.Parse("2017-11-09T01:00Z"));
+        await SweepAsync();
+        _world.Engine.Time.SetUtcNow(DateTimeOffset.Parse("2017-11-13T01:00Z"));
+        await SweepAsync();
+
+        Assert.Equal(1, await OverdueNoticesAsync("jx-huayu"));
+        Assert.Equal(1, await OverdueNoticesAsync("jx-hq"));
+        var current = await _world.QueryAsync<(DateTimeOffset DueAt, DateTimeOffset? OverdueAt)>(
+            "SELECT due_at, overdue_at FROM consequence_response WHERE consequence_id = @id AND kind = 'rectification_plan'", new { id = await TalkAsync() });
+        Assert.Equal(DateTimeOffset.Parse("2017-11-08T16:00Z"), Assert.Single(current).DueAt);
+        Assert.NotNull(current[0].OverdueAt);
+    }
+
+    [Fact]
+    public async Task Recompute_ThatNoLongerProducesTheConsequence_LeavesItsResponsesUndemanded()
+    {
+        var talk = await TalkAsync();
+
+        // Scored again under a rulebook that holds the town accountable instead of calling it to a talk.
+        await _world.ScoreAsync("2017-10", FactsBuilder.Shipped("autumn-winter-2017"));
+        _world.Engine.Time.SetUtcNow(DateTimeOffset.Parse("2017-11-13T01:00Z"));
+        await SweepAsync();
+
+        Assert.Equal(0, await OverdueNoticesAsync("jx-huayu"));
+        Assert.Equal(0, await _world.ScalarAsync<int>(
+            "SELECT count(*) FROM consequence_response WHERE consequence_id = @talk AND overdue_at IS NOT NULL", new { talk }));
+    }
+
+    [Fact]
+    public async Task Response_GivenOnAConsequenceSinceRecomputed_IsRecordedOnTheCurrentOne()
+    {
+        var first = await TalkAsync();
+        await _world.ScoreAsync("2017-10");
+        var leader = await OrganizationFixture.ActorAsync(_world.Engine, "huayu.leader");
+
+        // The unit answers from the notice it had, which links the talk as first issued.
+        await _world.Engine.Get<RecordConsequenceResponse>().RunAsync(leader, first, "rectification_plan", "整改方案已报送");
+        _world.Engine.Time.SetUtcNow(DateTimeOffset.Parse("2017-11-13T01:00Z"));
+        await SweepAsync();
+
+        Assert.NotEqual(first, await TalkAsync());
+        Assert.NotNull(await _world.ScalarAsync<DateTimeOffset?>(
+            "SELECT responded_at FROM consequence_response WHERE consequence_id = @id AND kind = 'rectification_plan'", new { id = await TalkAsync() }));
+        Assert.Equal(0, await OverdueNoticesAsync("jx-huayu"));
+    }
 }

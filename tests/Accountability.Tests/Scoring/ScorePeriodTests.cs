@@ -117,6 +117,25 @@ public sealed class ScorePeriodTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Score_AgainOnALaterDayWithNothingChanged_IssuesNoCorrection()
+    {
+        await SeedOctoberAsync();
+        _world.Engine.Time.SetUtcNow(DateTimeOffset.Parse("2017-11-01T01:00Z"));
+        var first = await _world.ScoreAsync("2017-10");
+        var notices = await _world.ScalarAsync<long>("SELECT count(*) FROM notification");
+
+        // A week later (a correction run, or the cascade after an appeal on another period): the same results.
+        _world.Engine.Time.SetUtcNow(DateTimeOffset.Parse("2017-11-08T01:00Z"));
+        var second = await _world.ScoreAsync("2017-10");
+
+        Assert.Equal(first.OutputSha256, second.OutputSha256);
+        Assert.Empty(second.ReissuedDocumentIds);
+        Assert.Equal(first.DocumentIds, second.DocumentIds);
+        Assert.Equal(0, await _world.ScalarAsync<long>("SELECT count(*) FROM document WHERE version > 1"));
+        Assert.Equal(notices, await _world.ScalarAsync<long>("SELECT count(*) FROM notification"));
+    }
+
+    [Fact]
     public async Task Score_TwiceOnTheSameEventsAndRulebook_GivesByteIdenticalResults()
     {
         await SeedOctoberAsync();

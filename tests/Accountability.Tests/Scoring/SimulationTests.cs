@@ -122,6 +122,31 @@ public sealed class SimulationTests
     }
 
     [Fact]
+    public void Scenario_WithAMomentBeforeTheCalendarBegins_IsRefusedNamingTheLineAndField()
+    {
+        var file = Path.Combine(Path.GetTempPath(), $"scenario-{Guid.NewGuid():N}.yaml");
+        File.WriteAllText(file, """
+            scenario: broken
+            organization: nowhere.yaml
+            plan: nowhere.xlsx
+            timeline:
+              - { at: 0001-01-01T06:00, as: huayu.operator, do: report, task: "1", percent: 20, note: 进展 }
+            """);
+        try
+        {
+            var problems = new List<InputProblem>();
+
+            Assert.Null(ScenarioReader.Read(file, problems));
+
+            Assert.Contains(problems, p => p.Line == 5 && p.Field == "timeline[0].at");
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public void Report_ToJson_IsCamelCaseAndKeepsChineseReadable()
     {
         var report = new SimulationReport("s", "c", "jining-consecutive", [], [new SimulatedRefusal(3, "timeline[0]", TestEngine.Start, "submit", "Rule", "逾期")]);

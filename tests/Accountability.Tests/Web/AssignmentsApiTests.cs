@@ -174,4 +174,32 @@ public sealed class AssignmentsApiTests : IAsyncLifetime
         Assert.Equal("WT-0001", item.GetProperty("number").GetString());
         Assert.Equal(["media_exposure"], await _fixture.ScoresAsync(item.GetProperty("id").GetInt64()));
     }
+
+    [Fact]
+    public async Task RecordProblem_RetriedWithTheSameIdempotencyKey_CreatesOneItem()
+    {
+        var client = await ClientAsync("inspection.officer");
+        var town = await Accountability.Tests.Access.OrganizationFixture.UnitIdAsync(_host.Engine, "jx-huayu");
+        var verifier = await Accountability.Tests.Access.OrganizationFixture.UnitIdAsync(_host.Engine, "jx-env");
+        HttpRequestMessage Request()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, "/api/problems")
+            {
+                Content = JsonContent.Create(new
+                {
+                    campaignId = _fixture.CampaignId, source = "inspection", level = "county", townUnitId = town, verifierUnitId = verifier,
+                    name = "化雨镇某石料厂露天堆放未苫盖", dueDate = "2017-09-20",
+                }),
+            };
+            request.Headers.Add("Idempotency-Key", "c41e-problem");
+            return request;
+        }
+
+        var first = await client.SendAsync(Request());
+        var retry = await client.SendAsync(Request());
+
+        Assert.Equal((HttpStatusCode.Created, HttpStatusCode.Created), (first.StatusCode, retry.StatusCode));
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await retry.Content.ReadAsStringAsync());
+        Assert.Equal(1, await _fixture.ScalarAsync<int>("SELECT count(*) FROM ledger_item"));
+    }
 }

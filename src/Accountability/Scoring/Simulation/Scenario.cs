@@ -374,6 +374,13 @@ public static class ScenarioReader
 
         if (DateTime.TryParseExact(text, ["yyyy-MM-dd'T'HH:mm", "yyyy-MM-dd HH:mm", "yyyy-MM-dd"], CultureInfo.InvariantCulture, DateTimeStyles.None, out var local))
         {
+            // A moment within a day of the calendar's ends has no instant in every zone.
+            if (local < DateTime.MinValue.AddDays(1) || local > DateTime.MaxValue.AddDays(-1))
+            {
+                yaml.ErrorAt(map, field, $"'{text}' is out of range");
+                return null;
+            }
+
             return new DateTimeOffset(local, zone.GetUtcOffset(local)).ToUniversalTime();
         }
 
