@@ -155,6 +155,9 @@ public sealed partial class WorkPagesTests : IAsyncLifetime
         Assert.Contains("Overdue", await town.InnerTextAsync("main"));
         await BrowserSession.ScreenshotAsync(town, "inbox-unit-en");
         await town.ClickAsync("#overdue table a >> nth=0");
+        // The click only starts the navigation: wait for the item's page before reading it (the inbox has no timeline).
+        await town.WaitForURLAsync(url => url.Contains("/assignments/", StringComparison.Ordinal));
+        await town.WaitForLoadStateAsync(Microsoft.Playwright.LoadState.Load);
         Assert.Contains("Timeline", await town.InnerTextAsync("main"));
         AssertNoResourceKeys(town.Url, await town.InnerTextAsync("body"));
         await BrowserSession.ScreenshotAsync(town, "item-en");
