@@ -57,6 +57,20 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SignIn_ManyGuessesSentAtOnce_GetNoMoreTriesThanGuessesSentOneAfterAnother()
+    {
+        var signIn = _engine.Get<SignIn>();
+
+        // A burst of guesses in parallel, as a script would send them: none may slip past the check while the others
+        // are still being verified. The clock stands still, so once blocked, every later guess is refused.
+        var results = await Task.WhenAll(Enumerable.Range(0, 12)
+            .Select(i => Task.Run(() => signIn.RunAsync("huayu.operator", "guess " + i))));
+
+        Assert.Equal(SignIn.FreeFailures, results.Count(r => r.Failure == SignInFailure.InvalidCredentials));
+        Assert.Equal(12 - SignIn.FreeFailures, results.Count(r => r.Failure == SignInFailure.Throttled));
+    }
+
+    [Fact]
     public async Task SignIn_ForAnUnknownLogin_IsThrottledTheSameWay()
     {
         var signIn = _engine.Get<SignIn>();
