@@ -87,7 +87,7 @@ public sealed partial class AssignmentTransitions(
         CancellationToken cancellationToken = default)
     {
         var snapshot = await store.FindAsync(request.AssignmentId, cancellationToken)
-            ?? throw new NotFoundException($"Assignment {request.AssignmentId} does not exist.");
+            ?? throw AccessPolicy.Absent($"Assignment {request.AssignmentId} does not exist.");
         await access.RequireAsync(actor, Operation.ViewItem, snapshot.UnitId, snapshot.VerifierUnitId, hideExistence: true, cancellationToken);
         var party = await PartyAsync(actor, snapshot, actingAs, cancellationToken);
 
