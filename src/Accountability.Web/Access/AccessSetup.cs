@@ -1,8 +1,10 @@
+using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.HttpOverrides;
 using Npgsql;
 
 namespace Accountability.Web.Access;
@@ -58,6 +60,24 @@ public static class AccessSetup
         {
             o.Cookie.Name = "accountability.antiforgery";
             o.HeaderName = "X-CSRF-TOKEN";
+        });
+
+        // Behind a load balancer (README, "Running several nodes") the peer is the balancer: the client's address and
+        // scheme come in X-Forwarded-For / -Proto. They are believed only from the balancers named in
+        // ForwardedHeaders:KnownProxies (addresses) or :KnownNetworks (CIDR), and from the node itself; anyone else
+        // could write any address there and so escape the per-address limit below.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>((o, configuration) =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
+            {
+                o.KnownProxies.Add(IPAddress.Parse(proxy));
+            }
+
+            foreach (var network in configuration.GetSection("ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
+            {
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+            }
         });
 
         // Per client address: slows guessing across many logins (per-login throttling is in the engine).

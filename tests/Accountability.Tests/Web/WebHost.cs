@@ -93,6 +93,28 @@ public sealed partial class WebHost : IAsyncDisposable
         return browser;
     }
 
+    /// <summary>A request as it reaches the server from <paramref name="remoteAddress"/> — the peer it sees, a client or a
+    /// load balancer in front of one — with <paramref name="headers"/> and, for a POST, a form body. Answers the context as
+    /// the server left it (status, response headers, body).</summary>
+    public Task<Microsoft.AspNetCore.Http.HttpContext> SendFromAsync(string remoteAddress, string method, string path,
+        IEnumerable<(string Name, string Value)> headers, string? form = null) =>
+        _factory.Server.SendAsync(c =>
+        {
+            c.Connection.RemoteIpAddress = IPAddress.Parse(remoteAddress);
+            c.Request.Method = method;
+            c.Request.Path = path;
+            foreach (var (name, value) in headers)
+            {
+                c.Request.Headers[name] = value;
+            }
+
+            if (form is not null)
+            {
+                c.Request.ContentType = "application/x-www-form-urlencoded";
+                c.Request.Body = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(form));
+            }
+        });
+
     public static string AntiforgeryToken(string html) => AntiforgeryPattern().Match(html).Groups[1].Value;
 
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
