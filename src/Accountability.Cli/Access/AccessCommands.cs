@@ -31,7 +31,7 @@ public static class AccessCommands
         setPassword.SetAction((parse, ct) => CliHost.RunAsync(async (services, token) =>
         {
             var loginValue = parse.GetValue(personLogin)!;
-            await services.GetRequiredService<SetPassword>().RunAsync(loginValue, CliHost.ReadPassword(confirm: true), token);
+            await services.GetRequiredService<SetPassword>().RunAsync(null, loginValue, CliHost.ReadPassword(confirm: true), token);
             AnsiConsole.MarkupLineInterpolated($"[green]Password set for {loginValue}.[/]");
             return 0;
         }, ct));

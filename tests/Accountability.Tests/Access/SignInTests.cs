@@ -13,7 +13,7 @@ public sealed class SignInTests : IAsyncLifetime
     {
         _engine = await TestEngine.CreateAsync();
         await OrganizationFixture.ImportSampleAsync(_engine);
-        await _engine.Get<SetPassword>().RunAsync("huayu.operator", "correct horse battery");
+        await _engine.Get<SetPassword>().RunAsync(null, "huayu.operator", "correct horse battery");
     }
 
     public async Task DisposeAsync() => await _engine.DisposeAsync();
@@ -95,9 +95,30 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SetPassword_ByAnAdministrator_IsAuditedWithWhoDidIt_AndRefusedToAnyoneElse()
+    {
+        var adminId = await _engine.Get<BootstrapAdministrator>().CreateFirstAsync("admin", "管理员", "a long enough password");
+        var admin = (await _engine.Get<PersonStore>().LoadActorAsync(adminId))!;
+        var operatorActor = await OrganizationFixture.ActorAsync(_engine, "huayu.operator");
+        var setPassword = _engine.Get<SetPassword>();
+
+        // Whoever may set a password may then sign in as that person: the log must say who set it.
+        await setPassword.RunAsync(admin, "huayu.leader", "a new long password");
+        await Assert.ThrowsAsync<AccessDeniedException>(() => setPassword.RunAsync(operatorActor, "huayu.leader", "an operator's own choice"));
+
+        await using var connection = await _engine.Database.DataSource.OpenConnectionAsync();
+        var events = (await connection.QueryAsync<(string Actor, string Payload)>(
+            "SELECT actor, payload::text FROM audit_event WHERE kind = 'person.password_set' ORDER BY seq")).ToList();
+        var set = Assert.Single(events, e => e.Payload.Contains("huayu.leader", StringComparison.Ordinal));
+        Assert.Equal($"person:{adminId}", set.Actor);
+        Assert.DoesNotContain("a new long password", set.Payload);
+        Assert.True((await _engine.Get<SignIn>().RunAsync("huayu.leader", "a new long password")).Succeeded);
+    }
+
+    [Fact]
     public async Task SetPassword_TooShort_IsRefusedByItsRule()
     {
-        var error = await Assert.ThrowsAsync<BusinessRuleBrokenException>(() => _engine.Get<SetPassword>().RunAsync("huayu.operator", "short"));
+        var error = await Assert.ThrowsAsync<BusinessRuleBrokenException>(() => _engine.Get<SetPassword>().RunAsync(null, "huayu.operator", "short"));
 
         Assert.Equal(nameof(PasswordMustBeLongEnoughRule), error.Rule);
     }

@@ -88,7 +88,7 @@ public sealed class BrowserSession : IAsyncDisposable
     public async Task<IPage> SignInAsync(string login, string locale = "zh-CN")
     {
         const string password = "a long enough password";
-        await Engine.Get<Accountability.Access.SetPassword>().RunAsync(login, password);
+        await Engine.Get<Accountability.Access.SetPassword>().RunAsync(null, login, password);
         var page = await NewPageAsync(locale);
         await page.GotoAsync("/signin");
         await page.FillAsync("#login", login);

@@ -64,7 +64,7 @@ public sealed partial class WebHost : IAsyncDisposable
     public async Task<string> PasswordForAsync(string login)
     {
         const string password = "a long enough password";
-        await Engine.Get<SetPassword>().RunAsync(login, password);
+        await Engine.Get<SetPassword>().RunAsync(null, login, password);
         return password;
     }
 

@@ -36,7 +36,7 @@ public sealed class OrganizationModel(AccessPolicy access, OrganizationStore org
     {
         await RequireAsync(Operation.ManageOrganization);
         await LoadAsync();
-        await setPassword.RunAsync(login, password, HttpContext.RequestAborted);
+        await setPassword.RunAsync(Actor, login, password, HttpContext.RequestAborted);
         TempData["Message"] = text["PasswordSetFor", login].Value;
         return RedirectToPage();
     }
