@@ -71,14 +71,16 @@ public static class AccessSetup
             o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
             foreach (var proxy in configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
             {
-                o.KnownProxies.Add(IPAddress.Parse(proxy));
+                o.KnownProxies.Add(IPAddress.TryParse(proxy, out var address) ? address
+                    : throw new InvalidOperationException($"ForwardedHeaders:KnownProxies: '{proxy}' is not an IP address."));
             }
 
             foreach (var network in configuration.GetSection("ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
             {
-                o.KnownIPNetworks.Add(System.Net.IPNetwork.Parse(network));
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.TryParse(network, out var range) ? range
+                    : throw new InvalidOperationException($"ForwardedHeaders:KnownNetworks: '{network}' is not a network (CIDR, e.g. 10.0.0.0/24)."));
             }
-        });
+        }).ValidateOnStart();
 
         // Per client address: slows guessing across many logins (per-login throttling is in the engine).
         services.AddRateLimiter(o =>
