@@ -224,7 +224,7 @@ public sealed partial class AssignmentTransitions(
             var (effect, unit) = planned.Notices[i];
             yield return new NoticeRow(unit, item.CampaignId, item.Id, "assignment." + trigger,
                 WorkflowEffects.Render(effect.Title, item, campaign, label), "", $"/assignments/{item.Id}",
-                NoticeKeys.For(NoticeKeys.Audited(auditSeq, i), unit));
+                NoticeKeys.For(NoticeKeys.Audited(auditSeq, i), unit), WorkflowEffects.Audience(effect.To));
         }
     }
 

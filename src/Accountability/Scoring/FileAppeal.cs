@@ -70,7 +70,8 @@ public sealed class FileAppeal(NpgsqlDataSource dataSource, AccessPolicy access,
         if (entry.Headquarters is { } hq)
         {
             await NoticeWriter.WriteAsync(connection, [new Notice(hq, entry.CampaignId, "appeal", $"申诉待处理：{entry.Period} {entry.RuleName}",
-                reasons.Trim(), $"/appeals/{id}", NoticeKeys.For(NoticeKeys.Appeal(id, "filed"), hq))], now, cancellationToken);
+                reasons.Trim(), $"/appeals/{id}", NoticeKeys.For(NoticeKeys.Appeal(id, "filed"), hq), Audience: NoticeAudience.Headquarters)],
+                now, cancellationToken);
         }
 
         await AuditLog.AppendAsync(connection, AuditEntry.Create("appeal.filed", AuditActor.Person(actor.PersonId), now, new
