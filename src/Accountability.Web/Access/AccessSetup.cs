@@ -37,10 +37,12 @@ public static class AccessSetup
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
                 o.Events.OnRedirectToLogin = ApiAnswers401(o.Events.OnRedirectToLogin);
-                // A deactivated person's cookie stops working at the next request.
+                // A deactivated person's cookie stops working at the next request, and so does one signed in before the
+                // person's password was last set (its security stamp is no longer theirs; one without a stamp predates them).
                 o.Events.OnValidatePrincipal = async context =>
                 {
-                    if (await CurrentActor.GetAsync(context.HttpContext, context.Principal) is null)
+                    if (context.Principal?.HasClaim(c => c.Type == CurrentActor.SecurityStampClaim) is not true
+                        || await CurrentActor.GetAsync(context.HttpContext, context.Principal) is null)
                     {
                         context.RejectPrincipal();
                         await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

@@ -14,7 +14,9 @@ public enum SignInFailure
     Throttled,
 }
 
-public sealed record SignInResult(Actor? Actor, SignInFailure Failure, DateTimeOffset? RetryAfter = null)
+/// <param name="SecurityStamp">The person's stamp when the password was checked: a session cookie carries it, and it ends
+/// when the password is next set.</param>
+public sealed record SignInResult(Actor? Actor, SignInFailure Failure, DateTimeOffset? RetryAfter = null, Guid? SecurityStamp = null)
 {
     public bool Succeeded => Actor is not null;
 }
@@ -88,7 +90,10 @@ public sealed class SignIn(NpgsqlDataSource dataSource, PersonStore people, Time
 
         await transaction.CommitAsync(cancellationToken);
 
-        var actor = await people.LoadActorAsync(person.Id, cancellationToken);
-        return actor is null ? new SignInResult(null, SignInFailure.InvalidCredentials) : new SignInResult(actor, SignInFailure.None);
+        // With the stamp read alongside the hash that was checked: a password set meanwhile makes this attempt fail.
+        var actor = await people.LoadActorAsync(person.Id, person.SecurityStamp, cancellationToken);
+        return actor is null
+            ? new SignInResult(null, SignInFailure.InvalidCredentials)
+            : new SignInResult(actor, SignInFailure.None, SecurityStamp: person.SecurityStamp);
     }
 }

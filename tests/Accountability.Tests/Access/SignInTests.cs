@@ -116,6 +116,31 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SetPassword_RevokesEveryApiTokenOfThatPersonAndChangesTheirSecurityStamp_AndAuditsHowMany()
+    {
+        var tokens = _engine.Get<ApiTokens>();
+        var people = _engine.Get<PersonStore>();
+        var person = (await people.FindByLoginAsync("huayu.operator"))!;
+        var leader = (await people.FindByLoginAsync("huayu.leader"))!;
+        var first = await tokens.IssueAsync(person.Id, "laptop");
+        var second = await tokens.IssueAsync(person.Id, "script");
+        var untouched = await tokens.IssueAsync(leader.Id, "leader");
+
+        var set = await _engine.Get<SetPassword>().RunAsync(null, "huayu.operator", "a brand new long password");
+
+        Assert.Null(await tokens.AuthenticateAsync(first));
+        Assert.Null(await tokens.AuthenticateAsync(second));
+        Assert.NotNull(await tokens.AuthenticateAsync(untouched));
+        Assert.Equal(2, set.TokensRevoked);
+        Assert.NotEqual(person.SecurityStamp, set.SecurityStamp);
+        Assert.Null(await people.LoadActorAsync(person.Id, person.SecurityStamp));
+        Assert.NotNull(await people.LoadActorAsync(person.Id, set.SecurityStamp));
+        await using var connection = await _engine.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal(2, await connection.ExecuteScalarAsync<int>(
+            "SELECT (payload ->> 'tokensRevoked')::int FROM audit_event WHERE kind = 'person.password_set' ORDER BY seq DESC LIMIT 1"));
+    }
+
+    [Fact]
     public async Task SetPassword_TooShort_IsRefusedByItsRule()
     {
         var error = await Assert.ThrowsAsync<BusinessRuleBrokenException>(() => _engine.Get<SetPassword>().RunAsync(null, "huayu.operator", "short"));

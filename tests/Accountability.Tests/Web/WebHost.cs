@@ -61,11 +61,22 @@ public sealed partial class WebHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Gives the person the tests' password, unless they have it already: setting a password ends the person's
+    /// sessions, and a test may hold a cookie and a token of the same person.</summary>
     public async Task<string> PasswordForAsync(string login)
     {
         const string password = "a long enough password";
-        await Engine.Get<SetPassword>().RunAsync(null, login, password);
+        await EnsurePasswordAsync(Engine, login, password);
         return password;
+    }
+
+    public static async Task EnsurePasswordAsync(TestEngine engine, string login, string password)
+    {
+        var person = await engine.Get<PersonStore>().FindByLoginAsync(login);
+        if (person?.PasswordHash is not { } hash || !PasswordHasher.Verify(password, hash, out _))
+        {
+            await engine.Get<SetPassword>().RunAsync(null, login, password);
+        }
     }
 
     public async Task<string> TokenForAsync(string login)
