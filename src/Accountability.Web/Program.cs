@@ -30,6 +30,9 @@ builder.Services.AddHostedService<SetupCodeAnnouncer>();
 
 var app = builder.Build();
 
+// First: the rate limits, the session cookie's Secure flag and the logs need the client's address and scheme.
+app.UseForwardedHeaders();
+app.UseAccountabilityResponseHeaders();
 app.UseExceptionHandler(new ExceptionHandlerOptions
 {
     ExceptionHandlingPath = "/Error",

@@ -31,8 +31,9 @@ public static class AccessCommands
         setPassword.SetAction((parse, ct) => CliHost.RunAsync(async (services, token) =>
         {
             var loginValue = parse.GetValue(personLogin)!;
-            await services.GetRequiredService<SetPassword>().RunAsync(loginValue, CliHost.ReadPassword(confirm: true), token);
-            AnsiConsole.MarkupLineInterpolated($"[green]Password set for {loginValue}.[/]");
+            var set = await services.GetRequiredService<SetPassword>().RunAsync(null, loginValue, CliHost.ReadPassword(confirm: true), token);
+            AnsiConsole.MarkupLineInterpolated(
+                $"[green]Password set for {loginValue}.[/] Their signed-in sessions end; API tokens revoked: {set.TokensRevoked}.");
             return 0;
         }, ct));
         var person = new Command("person", "People") { setPassword };

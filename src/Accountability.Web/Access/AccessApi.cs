@@ -38,6 +38,26 @@ public static class AccessApi
             .WithTags("Access")
             .WithSummary("Exchange a login and password for a bearer token (shown once)");
 
+        // The caller's own tokens: a lost laptop's or a retired script's token ends here without waiting 30 days.
+        var tokensApi = app.MapGroup("/api/tokens").RequireAuthorization(AccessSetup.ApiPolicy).DisableAntiforgery().WithTags("Access");
+
+        tokensApi.MapGet("/", (CurrentActor me, ApiTokens tokens, CancellationToken ct) => tokens.ListAsync(me.Actor.PersonId, ct))
+            .WithSummary("My tokens (names, when issued, last used, expiring, revoked), never the tokens themselves");
+
+        tokensApi.MapDelete("/current", async (HttpContext http, CurrentActor me, ApiTokens tokens, CancellationToken ct) =>
+            {
+                var id = long.Parse(http.User.FindFirst(CurrentActor.TokenIdClaim)!.Value, System.Globalization.CultureInfo.InvariantCulture);
+                await tokens.RevokeAsync(me.Actor.PersonId, id, ct);
+                return Results.NoContent();
+            })
+            .WithSummary("Revoke the token this request carries (signing out of the API)");
+
+        tokensApi.MapDelete("/{id:long}", async (long id, CurrentActor me, ApiTokens tokens, CancellationToken ct) =>
+                await tokens.RevokeAsync(me.Actor.PersonId, id, ct)
+                    ? Results.NoContent()
+                    : throw new NotFoundException($"You have no API token {id}."))
+            .WithSummary("Revoke one of my tokens");
+
         app.MapGet("/api/me", (CurrentActor me) =>
                 new MeResponse(me.Actor.PersonId, me.Actor.Login, me.Actor.DisplayName, me.Actor.Memberships))
             .RequireAuthorization(AccessSetup.ApiPolicy)

@@ -1,8 +1,10 @@
+using System.Net;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
+using Microsoft.AspNetCore.HttpOverrides;
 using Npgsql;
 
 namespace Accountability.Web.Access;
@@ -35,10 +37,12 @@ public static class AccessSetup
                 o.Cookie.HttpOnly = true;
                 o.Cookie.SameSite = SameSiteMode.Lax;
                 o.Events.OnRedirectToLogin = ApiAnswers401(o.Events.OnRedirectToLogin);
-                // A deactivated person's cookie stops working at the next request.
+                // A deactivated person's cookie stops working at the next request, and so does one signed in before the
+                // person's password was last set (its security stamp is no longer theirs; one without a stamp predates them).
                 o.Events.OnValidatePrincipal = async context =>
                 {
-                    if (await CurrentActor.GetAsync(context.HttpContext, context.Principal) is null)
+                    if (context.Principal?.HasClaim(c => c.Type == CurrentActor.SecurityStampClaim) is not true
+                        || await CurrentActor.GetAsync(context.HttpContext, context.Principal) is null)
                     {
                         context.RejectPrincipal();
                         await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
@@ -59,6 +63,26 @@ public static class AccessSetup
             o.Cookie.Name = "accountability.antiforgery";
             o.HeaderName = "X-CSRF-TOKEN";
         });
+
+        // Behind a load balancer (README, "Running several nodes") the peer is the balancer: the client's address and
+        // scheme come in X-Forwarded-For / -Proto. They are believed only from the balancers named in
+        // ForwardedHeaders:KnownProxies (addresses) or :KnownNetworks (CIDR), and from the node itself; anyone else
+        // could write any address there and so escape the per-address limit below.
+        services.AddOptions<ForwardedHeadersOptions>().Configure<IConfiguration>((o, configuration) =>
+        {
+            o.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto;
+            foreach (var proxy in configuration.GetSection("ForwardedHeaders:KnownProxies").Get<string[]>() ?? [])
+            {
+                o.KnownProxies.Add(IPAddress.TryParse(proxy, out var address) ? address
+                    : throw new InvalidOperationException($"ForwardedHeaders:KnownProxies: '{proxy}' is not an IP address."));
+            }
+
+            foreach (var network in configuration.GetSection("ForwardedHeaders:KnownNetworks").Get<string[]>() ?? [])
+            {
+                o.KnownIPNetworks.Add(System.Net.IPNetwork.TryParse(network, out var range) ? range
+                    : throw new InvalidOperationException($"ForwardedHeaders:KnownNetworks: '{network}' is not a network (CIDR, e.g. 10.0.0.0/24)."));
+            }
+        }).ValidateOnStart();
 
         // Per client address: slows guessing across many logins (per-login throttling is in the engine).
         services.AddRateLimiter(o =>

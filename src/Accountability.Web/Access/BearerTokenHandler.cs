@@ -21,16 +21,17 @@ public sealed class BearerTokenHandler(
             return AuthenticateResult.NoResult();
         }
 
-        var actor = await tokens.AuthenticateAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted);
-        if (actor is null)
+        if (await tokens.AuthenticateSessionAsync(header["Bearer ".Length..].Trim(), Context.RequestAborted) is not { } session)
         {
             return AuthenticateResult.Fail("The token is unknown, expired or revoked.");
         }
 
+        var actor = session.Actor;
         CurrentActor.Remember(Context, actor);
         var identity = new ClaimsIdentity(
             [new Claim(CurrentActor.PersonIdClaim, actor.PersonId.ToString(System.Globalization.CultureInfo.InvariantCulture)),
-             new Claim(ClaimTypes.Name, actor.Login)], SchemeName);
+             new Claim(ClaimTypes.Name, actor.Login),
+             new Claim(CurrentActor.TokenIdClaim, session.TokenId.ToString(System.Globalization.CultureInfo.InvariantCulture))], SchemeName);
         return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
     }
 

@@ -1,5 +1,6 @@
 using Accountability.Assignments;
 using Accountability.Web.Access;
+using Accountability.Web.Hosting;
 
 namespace Accountability.Web.Assignments;
 
@@ -31,9 +32,11 @@ public static class AssignmentsApi
             .WithSummary("An item with its timeline, evidence, chasers, extension requests and the actions the caller may take");
 
         api.MapGet("/{id:long}/evidence/{fileId:long}", async (long id, long fileId, CurrentActor me, DownloadEvidence download,
-                CancellationToken ct) =>
+                HttpResponse response, CancellationToken ct) =>
             {
                 var file = await download.RunAsync(me.Actor, id, fileId, ct);
+                response.Headers.XContentTypeOptions = "nosniff";
+                response.Headers.ContentSecurityPolicy = ResponseHeaders.UploadedFilePolicy;
                 return Results.File(file.Content, file.ContentType, file.FileName);
             })
             .WithSummary("Download an evidence file");

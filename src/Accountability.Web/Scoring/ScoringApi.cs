@@ -4,6 +4,7 @@ using Accountability.Escalations;
 using Accountability.Rankings;
 using Accountability.Scoring;
 using Accountability.Web.Access;
+using Accountability.Web.Hosting;
 
 namespace Accountability.Web.Scoring;
 
@@ -87,8 +88,14 @@ public static class ScoringApi
                 (await documents.GetAsync(me.Actor, id, ct)).Summary)
             .WithSummary("A document's number, title, version and hash");
 
-        api.MapGet("/documents/{id:long}/html", async (long id, CurrentActor me, ReadDocuments documents, CancellationToken ct) =>
-                Results.Content((await documents.GetAsync(me.Actor, id, ct)).Html, "text/html; charset=utf-8"))
+        api.MapGet("/documents/{id:long}/html", async (long id, CurrentActor me, ReadDocuments documents, HttpResponse response,
+                CancellationToken ct) =>
+            {
+                var document = await documents.GetAsync(me.Actor, id, ct);
+                response.Headers.XContentTypeOptions = "nosniff";
+                response.Headers.ContentSecurityPolicy = ResponseHeaders.IssuedDocumentPolicy;
+                return Results.Content(document.Html, "text/html; charset=utf-8");
+            })
             .WithSummary("The document as issued: a printable HTML page in the layout of an official document");
 
         api.MapGet("/documents/{id:long}/ranking.xlsx", async (long id, CurrentActor me, ReadDocuments documents, CancellationToken ct) =>

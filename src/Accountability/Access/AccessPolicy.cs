@@ -175,6 +175,11 @@ public sealed class AccessPolicy(NpgsqlDataSource dataSource)
         }
     }
 
+    /// <summary>What to throw when an item looked up by id is not there, for items whose existence is hidden from those
+    /// who may not see them: the same refusal <see cref="RequireAsync"/> gives with <c>hideExistence</c>, so an id that
+    /// does not exist and one that belongs to another unit answer alike (404, word for word) and ids cannot be probed.</summary>
+    public static AccessDeniedException Absent(string message) => new(message, hideExistence: true);
+
     /// <summary>For list queries: which items the actor may see for <paramref name="operation"/>. Pass the arrays to
     /// SQL as <c>(unit_id = ANY(@ItemUnits) OR verifier_unit_id = ANY(@VerifierUnits))</c> unless <c>All</c>.</summary>
     public async Task<Visibility> VisibleUnitsAsync(Actor actor, Operation operation, CancellationToken cancellationToken = default)

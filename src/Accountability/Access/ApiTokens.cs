@@ -5,6 +5,12 @@ using Npgsql;
 
 namespace Accountability.Access;
 
+/// <summary>A request's bearer token: whose it is and which one (so that it can be revoked).</summary>
+public sealed record ApiTokenSession(long TokenId, Actor Actor);
+
+public sealed record ApiTokenInfo(long Id, string Name, DateTimeOffset CreatedAt, DateTimeOffset ExpiresAt, DateTimeOffset? LastUsedAt,
+    DateTimeOffset? RevokedAt);
+
 /// <summary>Bearer tokens for the API. The token is 32 random bytes shown once; only its SHA-256 is stored, so a
 /// copy of the database does not let anyone call the API.</summary>
 public sealed class ApiTokens(NpgsqlDataSource dataSource, PersonStore people, TimeProvider time) : IUseCase
@@ -28,7 +34,16 @@ public sealed class ApiTokens(NpgsqlDataSource dataSource, PersonStore people, T
         WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @now - interval '1 minute')
         """;
 
-    private const string RevokeToken = "UPDATE api_token SET revoked_at = @now WHERE id = @id AND person_id = @personId AND revoked_at IS NULL";
+    // Revoking a token twice is not an error: the first time stays recorded.
+    private const string RevokeToken = """
+        UPDATE api_token SET revoked_at = coalesce(revoked_at, @now) WHERE id = @id AND person_id = @personId
+        """;
+
+    private const string SelectTokens = """
+        SELECT id, name, created_at AS CreatedAt, expires_at AS ExpiresAt, last_used_at AS LastUsedAt, revoked_at AS RevokedAt
+        FROM api_token WHERE person_id = @personId AND expires_at > @now - interval '30 days'
+        ORDER BY created_at DESC, id DESC
+        """;
 
     private sealed record TokenRow(long Id, long PersonId, DateTimeOffset ExpiresAt, DateTimeOffset? RevokedAt, DateTimeOffset? LastUsedAt);
 
@@ -47,7 +62,11 @@ public sealed class ApiTokens(NpgsqlDataSource dataSource, PersonStore people, T
     }
 
     /// <summary>The actor the token belongs to, or null if it is unknown, expired, revoked, or its person inactive.</summary>
-    public async Task<Actor?> AuthenticateAsync(string token, CancellationToken cancellationToken = default)
+    public async Task<Actor?> AuthenticateAsync(string token, CancellationToken cancellationToken = default) =>
+        (await AuthenticateSessionAsync(token, cancellationToken))?.Actor;
+
+    /// <summary>As <see cref="AuthenticateAsync"/>, with the token's id (for revoking the token in use).</summary>
+    public async Task<ApiTokenSession?> AuthenticateSessionAsync(string token, CancellationToken cancellationToken = default)
     {
         if (!token.StartsWith(Prefix, StringComparison.Ordinal))
         {
@@ -63,13 +82,23 @@ public sealed class ApiTokens(NpgsqlDataSource dataSource, PersonStore people, T
         }
 
         await connection.ExecuteAsync(TouchToken, new { id = row.Id, now });
-        return await people.LoadActorAsync(row.PersonId, cancellationToken);
+        return await people.LoadActorAsync(row.PersonId, cancellationToken) is { } actor ? new ApiTokenSession(row.Id, actor) : null;
     }
 
+    /// <summary>Revokes one of <paramref name="personId"/>'s tokens; false when they have no token with that id.</summary>
     public async Task<bool> RevokeAsync(long personId, long tokenId, CancellationToken cancellationToken = default)
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.ExecuteAsync(RevokeToken, new { id = tokenId, personId, now = time.GetUtcNow() }) == 1;
+    }
+
+    /// <summary>The person's tokens, live ones and those expired or revoked within the last 30 days, newest first: what
+    /// each is called and when it was last used, never the token itself (only its hash is kept).</summary>
+    public async Task<IReadOnlyList<ApiTokenInfo>> ListAsync(long personId, CancellationToken cancellationToken = default)
+    {
+        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        return (await connection.QueryAsync<ApiTokenInfo>(new CommandDefinition(SelectTokens, new { personId, now = time.GetUtcNow() },
+            cancellationToken: cancellationToken))).ToList();
     }
 
     private static byte[] Sha256(string token) => SHA256.HashData(Encoding.UTF8.GetBytes(token));

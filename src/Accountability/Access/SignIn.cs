@@ -14,7 +14,9 @@ public enum SignInFailure
     Throttled,
 }
 
-public sealed record SignInResult(Actor? Actor, SignInFailure Failure, DateTimeOffset? RetryAfter = null)
+/// <param name="SecurityStamp">The person's stamp when the password was checked: a session cookie carries it, and it ends
+/// when the password is next set.</param>
+public sealed record SignInResult(Actor? Actor, SignInFailure Failure, DateTimeOffset? RetryAfter = null, Guid? SecurityStamp = null)
 {
     public bool Succeeded => Actor is not null;
 }
@@ -23,12 +25,16 @@ public sealed record SignInResult(Actor? Actor, SignInFailure Failure, DateTimeO
 /// Checks a login and password. A wrong login and a wrong password get the same answer in the same time (an unknown
 /// login is verified against a decoy hash). Failures are counted per login text, whether or not such a person exists;
 /// after <see cref="FreeFailures"/> each further failure doubles a waiting period (capped at <see cref="MaxBlock"/>)
-/// during which even the right password is refused.
+/// during which even the right password is refused. Attempts at one login are taken one at a time (a transaction-scoped
+/// lock on the login text), so a burst of guesses sent in parallel gets no more tries than the same guesses sent in turn.
 /// </summary>
 public sealed class SignIn(NpgsqlDataSource dataSource, PersonStore people, TimeProvider time) : IUseCase
 {
     public const int FreeFailures = 5;
     public static readonly TimeSpan MaxBlock = TimeSpan.FromMinutes(15);
+
+    // Held until the attempt's outcome is recorded: the next attempt at the same login sees it, blocked or not.
+    private const string LockLogin = "SELECT pg_advisory_xact_lock(hashtextextended('sign-in:' || @login, 0))";
 
     private const string SelectThrottle = "SELECT failures, blocked_until AS BlockedUntil FROM sign_in_throttle WHERE login = @login";
 
@@ -46,8 +52,10 @@ public sealed class SignIn(NpgsqlDataSource dataSource, PersonStore people, Time
     public async Task<SignInResult> RunAsync(string login, string password, CancellationToken cancellationToken = default)
     {
         var key = login.Trim().ToLowerInvariant();
-        var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        await connection.ExecuteAsync(LockLogin, new { login = key }, transaction);
+        var now = time.GetUtcNow();
 
         var throttle = await connection.QuerySingleOrDefaultAsync<(int Failures, DateTimeOffset? BlockedUntil)?>(
             SelectThrottle, new { login = key });
@@ -69,6 +77,7 @@ public sealed class SignIn(NpgsqlDataSource dataSource, PersonStore people, Time
                 await connection.ExecuteAsync(Block, new { login = key, until = now + delay });
             }
 
+            await transaction.CommitAsync(cancellationToken);
             return new SignInResult(null, SignInFailure.InvalidCredentials);
         }
 
@@ -79,7 +88,12 @@ public sealed class SignIn(NpgsqlDataSource dataSource, PersonStore people, Time
             await connection.ExecuteAsync(Rehash, new { id = person.Id, hash = PasswordHasher.Hash(password), now });
         }
 
-        var actor = await people.LoadActorAsync(person.Id, cancellationToken);
-        return actor is null ? new SignInResult(null, SignInFailure.InvalidCredentials) : new SignInResult(actor, SignInFailure.None);
+        await transaction.CommitAsync(cancellationToken);
+
+        // With the stamp read alongside the hash that was checked: a password set meanwhile makes this attempt fail.
+        var actor = await people.LoadActorAsync(person.Id, person.SecurityStamp, cancellationToken);
+        return actor is null
+            ? new SignInResult(null, SignInFailure.InvalidCredentials)
+            : new SignInResult(actor, SignInFailure.None, SecurityStamp: person.SecurityStamp);
     }
 }

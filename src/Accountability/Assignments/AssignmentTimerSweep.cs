@@ -432,7 +432,7 @@ public sealed partial class AssignmentTimerSweep(
             {
                 yield return new NoticeRow(first.UnitId, first.F.Before.CampaignId, first.F.Before.Id, kind,
                     WorkflowEffects.Render(first.Effect.Title, first.F.After, first.F.Campaign, label), "",
-                    $"/assignments/{first.F.Before.Id}", dedupe);
+                    $"/assignments/{first.F.Before.Id}", dedupe, WorkflowEffects.Audience(first.Effect.To));
                 continue;
             }
 
@@ -451,7 +451,7 @@ public sealed partial class AssignmentTimerSweep(
             }
 
             yield return new NoticeRow(first.UnitId, first.F.Before.CampaignId, null, kind, title, body.ToString(),
-                $"/assignments?timer={first.F.Kind}", dedupe);
+                $"/assignments?timer={first.F.Kind}", dedupe, WorkflowEffects.Audience(first.Effect.To));
         }
     }
 

@@ -87,7 +87,7 @@ public sealed partial class AssignmentTransitions(
         CancellationToken cancellationToken = default)
     {
         var snapshot = await store.FindAsync(request.AssignmentId, cancellationToken)
-            ?? throw new NotFoundException($"Assignment {request.AssignmentId} does not exist.");
+            ?? throw AccessPolicy.Absent($"Assignment {request.AssignmentId} does not exist.");
         await access.RequireAsync(actor, Operation.ViewItem, snapshot.UnitId, snapshot.VerifierUnitId, hideExistence: true, cancellationToken);
         var party = await PartyAsync(actor, snapshot, actingAs, cancellationToken);
 
@@ -224,7 +224,7 @@ public sealed partial class AssignmentTransitions(
             var (effect, unit) = planned.Notices[i];
             yield return new NoticeRow(unit, item.CampaignId, item.Id, "assignment." + trigger,
                 WorkflowEffects.Render(effect.Title, item, campaign, label), "", $"/assignments/{item.Id}",
-                NoticeKeys.For(NoticeKeys.Audited(auditSeq, i), unit));
+                NoticeKeys.For(NoticeKeys.Audited(auditSeq, i), unit), WorkflowEffects.Audience(effect.To));
         }
     }
 

@@ -16,7 +16,7 @@ public sealed class DownloadEvidence(NpgsqlDataSource dataSource, AccessPolicy a
 
     public async Task<EvidenceContent> RunAsync(Actor actor, long assignmentId, long fileId, CancellationToken cancellationToken = default)
     {
-        var item = await store.FindAsync(assignmentId, cancellationToken) ?? throw new NotFoundException($"Assignment {assignmentId} does not exist.");
+        var item = await store.FindAsync(assignmentId, cancellationToken) ?? throw AccessPolicy.Absent($"Assignment {assignmentId} does not exist.");
         await access.RequireAsync(actor, Operation.ViewItem, item.UnitId, item.VerifierUnitId, hideExistence: true, cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleOrDefaultAsync<EvidenceContent>(SelectFile, new { fileId, assignmentId })

@@ -47,7 +47,7 @@ public sealed class ReadAssignmentSubject(NpgsqlDataSource dataSource, AccessPol
 
     public async Task<AssignmentSubject> RunAsync(Actor actor, long id, CancellationToken cancellationToken = default)
     {
-        var item = await store.FindAsync(id, cancellationToken) ?? throw new NotFoundException($"Assignment {id} does not exist.");
+        var item = await store.FindAsync(id, cancellationToken) ?? throw AccessPolicy.Absent($"Assignment {id} does not exist.");
         await access.RequireAsync(actor, Operation.ViewItem, item.UnitId, item.VerifierUnitId, hideExistence: true, cancellationToken);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         return await connection.QuerySingleAsync<AssignmentSubject>(new CommandDefinition(Select, new { id }, cancellationToken: cancellationToken));

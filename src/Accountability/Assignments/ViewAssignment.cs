@@ -62,7 +62,7 @@ public sealed class ViewAssignment(NpgsqlDataSource dataSource, AccessPolicy acc
 
     public async Task<AssignmentDetails> RunAsync(Actor actor, long id, CancellationToken cancellationToken = default)
     {
-        var item = await store.FindAsync(id, cancellationToken) ?? throw new NotFoundException($"Assignment {id} does not exist.");
+        var item = await store.FindAsync(id, cancellationToken) ?? throw AccessPolicy.Absent($"Assignment {id} does not exist.");
         await access.RequireAsync(actor, Operation.ViewItem, item.UnitId, item.VerifierUnitId, hideExistence: true, cancellationToken);
         var definition = catalog.Get(item.WorkflowCode, item.WorkflowVersion);
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using Accountability.Notices;
 using Accountability.Workflows;
 
 namespace Accountability.Assignments;
@@ -9,8 +10,10 @@ namespace Accountability.Assignments;
 public sealed record ScoreRow(long CampaignId, long UnitId, long AssignmentId, string Kind, string? Level, DateTimeOffset At,
     string DetailJson, long? TaskId = null);
 
+/// <summary>A notice to write; <see cref="Audience"/> is the part the unit plays (the workflow's <c>notify:</c> target),
+/// which says who there reads it.</summary>
 public sealed record NoticeRow(long UnitId, long CampaignId, long? AssignmentId, string Kind, string Title, string Body,
-    string? Link, string DedupeKey);
+    string? Link, string DedupeKey, NoticeAudience Audience = NoticeAudience.Unit);
 
 public sealed record ChaserRow(long AssignmentId, long UnitId, string Colour, string Message, DateTimeOffset At, long? IssuedBy);
 
@@ -77,6 +80,14 @@ public static class WorkflowEffects
             ChaserLevel = Math.Max(item.ChaserLevel, index < 0 ? item.ChaserLevel + 1 : index + 1),
         };
     }
+
+    /// <summary>Who in the recipient unit acts on a notice to this target.</summary>
+    public static NoticeAudience Audience(NotifyTarget target) => target switch
+    {
+        NotifyTarget.Verifier => NoticeAudience.Verifier,
+        NotifyTarget.Headquarters => NoticeAudience.Headquarters,
+        _ => NoticeAudience.Unit,
+    };
 
     public static long? Recipient(NotifyTarget target, AssignmentFacts item, CampaignFacts campaign) => target switch
     {

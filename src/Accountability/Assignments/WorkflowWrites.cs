@@ -69,7 +69,7 @@ public static class WorkflowWrites
 
     public static Task WriteNoticesAsync(NpgsqlConnection connection, IReadOnlyCollection<NoticeRow> notices, DateTimeOffset now) =>
         NoticeWriter.WriteAsync(connection, notices.Select(n => new Notice(n.UnitId, n.CampaignId, n.Kind, n.Title, n.Body, n.Link, n.DedupeKey,
-            n.AssignmentId)).ToList(), now);
+            n.AssignmentId, Audience: n.Audience)).ToList(), now);
 
     public static async Task<long[]> WriteChasersAsync(NpgsqlConnection connection, IReadOnlyCollection<(ChaserRow Chaser, long AuditSeq)> chasers)
     {

@@ -48,7 +48,7 @@ public sealed class ReadDocuments(NpgsqlDataSource dataSource, AccessPolicy acce
     {
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var summary = await connection.QuerySingleOrDefaultAsync<DocumentSummary>(new CommandDefinition(Columns + "\nWHERE d.id = @id", new { id },
-            cancellationToken: cancellationToken)) ?? throw new NotFoundException($"No document {id}.");
+            cancellationToken: cancellationToken)) ?? throw AccessPolicy.Absent($"No document {id}.");
         await RequireAsync(actor, summary, cancellationToken);
         var (html, data) = await connection.QuerySingleAsync<(string, string)>(new CommandDefinition(SelectContent, new { id }, cancellationToken: cancellationToken));
         return new DocumentContent(summary, html, data);

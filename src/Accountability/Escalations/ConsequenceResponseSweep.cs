@@ -66,7 +66,7 @@ public sealed class ConsequenceResponseSweep(NpgsqlDataSource dataSource, TimePr
                 if (consequence.Headquarters is { } hq && hq != d.UnitId)
                 {
                     notices.Add(new Notice(hq, consequence.CampaignId, "consequence_response_overdue", $"{consequence.UnitName}{d.Name}逾期未报送",
-                        "", link, NoticeKeys.For(cause, hq)));
+                        "", link, NoticeKeys.For(cause, hq), Audience: NoticeAudience.Headquarters));
                 }
             }
 

@@ -60,7 +60,7 @@ public sealed class ReadConsequenceResponses(NpgsqlDataSource dataSource, Access
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var location = await connection.QuerySingleOrDefaultAsync<ConsequenceLocation>(new CommandDefinition(SelectLocation, new { id = consequenceId },
                            cancellationToken: cancellationToken))
-                       ?? throw new NotFoundException($"No consequence {consequenceId}.");
+                       ?? throw AccessPolicy.Absent($"No consequence {consequenceId}.");
         await access.RequireAsync(actor, Operation.ViewScore, location.UnitId, hideExistence: true, cancellationToken: cancellationToken);
         return location;
     }

@@ -32,7 +32,7 @@ public sealed class RecordConsequenceResponse(NpgsqlDataSource dataSource, Acces
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         var row = await connection.QuerySingleOrDefaultAsync<(long ConsequenceId, long UnitId, DateTimeOffset DueAt, DateTimeOffset? RespondedAt, long CampaignId)?>(
             new CommandDefinition(Lock, new { consequenceId, kind }, cancellationToken: cancellationToken))
-            ?? throw new NotFoundException($"Consequence {consequenceId} demands no response '{kind}'.");
+            ?? throw AccessPolicy.Absent($"Consequence {consequenceId} demands no response '{kind}'.");
         await access.RequireAsync(actor, Operation.ActOnItem, row.UnitId, hideExistence: true, cancellationToken: cancellationToken);
         BusinessRule.Check(new ResponseIsGivenOnceRule(row.RespondedAt));
         var now = time.GetUtcNow();

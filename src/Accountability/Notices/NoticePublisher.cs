@@ -84,10 +84,13 @@ public static class NoticePublisher
                 ? $"{document.Title}（第{document.Version}版，更正此前发布的版本，请以本版为准）"
                 : document.Number is null ? document.Title : $"{document.Number} {document.Title}";
             var cause = NoticeKeys.Document(document.NaturalKey, document.Version);
+            // A referral (and its revocation) is the discipline inspection commission's to act on, read by its staff; every
+            // other document is addressed to a unit about its own work.
+            var audience = document.Kind == "referral" ? NoticeAudience.Discipline : NoticeAudience.Unit;
             foreach (var recipient in recipients.Order())
             {
                 notifications.Add(new Notice(recipient, campaignId, $"document.{document.Kind}", document.Title, body, $"/documents/{document.Id}",
-                    NoticeKeys.For(cause, recipient), DocumentId: document.Id));
+                    NoticeKeys.For(cause, recipient), DocumentId: document.Id, Audience: audience));
             }
 
             foreach (var destination in destinations.Where(d => d.Wants(document.Kind)))

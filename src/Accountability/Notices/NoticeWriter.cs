@@ -3,9 +3,10 @@ using Npgsql;
 
 namespace Accountability.Notices;
 
-/// <summary>An in-app notification to a unit (everyone acting for it sees it and may sign its read receipt).
-/// <see cref="DedupeKey"/> is built with <see cref="NoticeKeys"/>; <see cref="DocumentId"/> is set when it announces a
-/// document.</summary>
+/// <summary>An in-app notification to a unit, read (and its receipt signed) by those who act on it there: the unit's
+/// operators and leaders, and for <see cref="Audience"/> other than <see cref="NoticeAudience.Unit"/> the unit's verifiers,
+/// planners or discipline staff. <see cref="DedupeKey"/> is built with <see cref="NoticeKeys"/>; <see cref="DocumentId"/> is
+/// set when it announces a document.</summary>
 public sealed record Notice(
     long UnitId,
     long? CampaignId,
@@ -15,7 +16,8 @@ public sealed record Notice(
     string? Link,
     string DedupeKey,
     long? AssignmentId = null,
-    long? DocumentId = null);
+    long? DocumentId = null,
+    NoticeAudience Audience = NoticeAudience.Unit);
 
 /// <summary>
 /// Dedupe keys of notifications: <c>{cause}:unit:{recipient}</c>, where the cause names the one fact that made the
@@ -50,10 +52,10 @@ public static class NoticeKeys
 public static class NoticeWriter
 {
     private const string Insert = """
-        INSERT INTO notification (unit_id, campaign_id, assignment_id, document_id, kind, title, body, link, dedupe_key, created_at)
-        SELECT n.unit_id, n.campaign_id, n.assignment_id, n.document_id, n.kind, n.title, n.body, n.link, n.dedupe_key, @now
-        FROM unnest(@units, @campaigns, @assignments, @documents, @kinds, @titles, @bodies, @links, @keys)
-             AS n(unit_id, campaign_id, assignment_id, document_id, kind, title, body, link, dedupe_key)
+        INSERT INTO notification (unit_id, campaign_id, assignment_id, document_id, kind, title, body, link, dedupe_key, audience, created_at)
+        SELECT n.unit_id, n.campaign_id, n.assignment_id, n.document_id, n.kind, n.title, n.body, n.link, n.dedupe_key, n.audience, @now
+        FROM unnest(@units, @campaigns, @assignments, @documents, @kinds, @titles, @bodies, @links, @keys, @audiences)
+             AS n(unit_id, campaign_id, assignment_id, document_id, kind, title, body, link, dedupe_key, audience)
         ON CONFLICT (dedupe_key) DO NOTHING
         """;
 
@@ -78,6 +80,7 @@ public static class NoticeWriter
             bodies = notices.Select(n => n.Body).ToArray(),
             links = notices.Select(n => n.Link).ToArray(),
             keys = notices.Select(n => n.DedupeKey).ToArray(),
+            audiences = notices.Select(n => n.Audience.ToDatabase()).ToArray(),
         }, commandTimeout: 600, cancellationToken: cancellationToken));
     }
 }

@@ -38,7 +38,7 @@ public sealed class FileAppeal(NpgsqlDataSource dataSource, AccessPolicy access,
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
         var entry = await connection.QuerySingleOrDefaultAsync<(long Id, long UnitId, string RuleId, string RuleName, decimal Points, bool Current,
             long CampaignId, string Cycle, string Period, long? Headquarters)?>(new CommandDefinition(SelectEntry, new { ledgerEntryId }, cancellationToken: cancellationToken))
-            ?? throw new NotFoundException($"No ledger entry {ledgerEntryId}.");
+            ?? throw AccessPolicy.Absent($"No ledger entry {ledgerEntryId}.");
         await access.RequireAsync(actor, Operation.Appeal, entry.UnitId, hideExistence: true, cancellationToken: cancellationToken);
         BusinessRule.Check(new AppealMustConcernTheCurrentResultRule(entry.Current));
         BusinessRule.Check(new AppealMustGiveReasonsRule(reasons));
@@ -70,7 +70,8 @@ public sealed class FileAppeal(NpgsqlDataSource dataSource, AccessPolicy access,
         if (entry.Headquarters is { } hq)
         {
             await NoticeWriter.WriteAsync(connection, [new Notice(hq, entry.CampaignId, "appeal", $"申诉待处理：{entry.Period} {entry.RuleName}",
-                reasons.Trim(), $"/appeals/{id}", NoticeKeys.For(NoticeKeys.Appeal(id, "filed"), hq))], now, cancellationToken);
+                reasons.Trim(), $"/appeals/{id}", NoticeKeys.For(NoticeKeys.Appeal(id, "filed"), hq), Audience: NoticeAudience.Headquarters)],
+                now, cancellationToken);
         }
 
         await AuditLog.AppendAsync(connection, AuditEntry.Create("appeal.filed", AuditActor.Person(actor.PersonId), now, new

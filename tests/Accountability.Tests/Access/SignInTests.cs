@@ -13,7 +13,7 @@ public sealed class SignInTests : IAsyncLifetime
     {
         _engine = await TestEngine.CreateAsync();
         await OrganizationFixture.ImportSampleAsync(_engine);
-        await _engine.Get<SetPassword>().RunAsync("huayu.operator", "correct horse battery");
+        await _engine.Get<SetPassword>().RunAsync(null, "huayu.operator", "correct horse battery");
     }
 
     public async Task DisposeAsync() => await _engine.DisposeAsync();
@@ -57,6 +57,20 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SignIn_ManyGuessesSentAtOnce_GetNoMoreTriesThanGuessesSentOneAfterAnother()
+    {
+        var signIn = _engine.Get<SignIn>();
+
+        // A burst of guesses in parallel, as a script would send them: none may slip past the check while the others
+        // are still being verified. The clock stands still, so once blocked, every later guess is refused.
+        var results = await Task.WhenAll(Enumerable.Range(0, 12)
+            .Select(i => Task.Run(() => signIn.RunAsync("huayu.operator", "guess " + i))));
+
+        Assert.Equal(SignIn.FreeFailures, results.Count(r => r.Failure == SignInFailure.InvalidCredentials));
+        Assert.Equal(12 - SignIn.FreeFailures, results.Count(r => r.Failure == SignInFailure.Throttled));
+    }
+
+    [Fact]
     public async Task SignIn_ForAnUnknownLogin_IsThrottledTheSameWay()
     {
         var signIn = _engine.Get<SignIn>();
@@ -81,9 +95,55 @@ public sealed class SignInTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SetPassword_ByAnAdministrator_IsAuditedWithWhoDidIt_AndRefusedToAnyoneElse()
+    {
+        var adminId = await _engine.Get<BootstrapAdministrator>().CreateFirstAsync("admin", "管理员", "a long enough password");
+        var admin = (await _engine.Get<PersonStore>().LoadActorAsync(adminId))!;
+        var operatorActor = await OrganizationFixture.ActorAsync(_engine, "huayu.operator");
+        var setPassword = _engine.Get<SetPassword>();
+
+        // Whoever may set a password may then sign in as that person: the log must say who set it.
+        await setPassword.RunAsync(admin, "huayu.leader", "a new long password");
+        await Assert.ThrowsAsync<AccessDeniedException>(() => setPassword.RunAsync(operatorActor, "huayu.leader", "an operator's own choice"));
+
+        await using var connection = await _engine.Database.DataSource.OpenConnectionAsync();
+        var events = (await connection.QueryAsync<(string Actor, string Payload)>(
+            "SELECT actor, payload::text FROM audit_event WHERE kind = 'person.password_set' ORDER BY seq")).ToList();
+        var set = Assert.Single(events, e => e.Payload.Contains("huayu.leader", StringComparison.Ordinal));
+        Assert.Equal($"person:{adminId}", set.Actor);
+        Assert.DoesNotContain("a new long password", set.Payload);
+        Assert.True((await _engine.Get<SignIn>().RunAsync("huayu.leader", "a new long password")).Succeeded);
+    }
+
+    [Fact]
+    public async Task SetPassword_RevokesEveryApiTokenOfThatPersonAndChangesTheirSecurityStamp_AndAuditsHowMany()
+    {
+        var tokens = _engine.Get<ApiTokens>();
+        var people = _engine.Get<PersonStore>();
+        var person = (await people.FindByLoginAsync("huayu.operator"))!;
+        var leader = (await people.FindByLoginAsync("huayu.leader"))!;
+        var first = await tokens.IssueAsync(person.Id, "laptop");
+        var second = await tokens.IssueAsync(person.Id, "script");
+        var untouched = await tokens.IssueAsync(leader.Id, "leader");
+
+        var set = await _engine.Get<SetPassword>().RunAsync(null, "huayu.operator", "a brand new long password");
+
+        Assert.Null(await tokens.AuthenticateAsync(first));
+        Assert.Null(await tokens.AuthenticateAsync(second));
+        Assert.NotNull(await tokens.AuthenticateAsync(untouched));
+        Assert.Equal(2, set.TokensRevoked);
+        Assert.NotEqual(person.SecurityStamp, set.SecurityStamp);
+        Assert.Null(await people.LoadActorAsync(person.Id, person.SecurityStamp));
+        Assert.NotNull(await people.LoadActorAsync(person.Id, set.SecurityStamp));
+        await using var connection = await _engine.Database.DataSource.OpenConnectionAsync();
+        Assert.Equal(2, await connection.ExecuteScalarAsync<int>(
+            "SELECT (payload ->> 'tokensRevoked')::int FROM audit_event WHERE kind = 'person.password_set' ORDER BY seq DESC LIMIT 1"));
+    }
+
+    [Fact]
     public async Task SetPassword_TooShort_IsRefusedByItsRule()
     {
-        var error = await Assert.ThrowsAsync<BusinessRuleBrokenException>(() => _engine.Get<SetPassword>().RunAsync("huayu.operator", "short"));
+        var error = await Assert.ThrowsAsync<BusinessRuleBrokenException>(() => _engine.Get<SetPassword>().RunAsync(null, "huayu.operator", "short"));
 
         Assert.Equal(nameof(PasswordMustBeLongEnoughRule), error.Rule);
     }

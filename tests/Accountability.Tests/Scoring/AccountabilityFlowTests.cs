@@ -5,6 +5,7 @@ using Accountability.Access;
 using Accountability.Audit;
 using Accountability.Documents;
 using Accountability.Escalations;
+using Accountability.Notices;
 using Accountability.Scoring;
 using Accountability.Tests.Access;
 using Dapper;
@@ -144,6 +145,33 @@ public sealed class AccountabilityFlowTests : IAsyncLifetime
         var planner = await ActorAsync("hq.planner");
         var again = await Assert.ThrowsAsync<BusinessRuleBrokenException>(() => _world.Engine.Get<DecideAppeal>().RunAsync(planner, filed.AppealId, true, "再议"));
         Assert.Equal(nameof(AppealMustBePendingRule), again.Rule);
+    }
+
+    [Fact]
+    public async Task AppealAndReferralNotices_AreReadAndReceiptedByThePlannersAndTheDisciplineStaffTheyAreFor()
+    {
+        var first = await _world.ScoreAsync("2017-10");
+        var entry = await _world.ScalarAsync<long>("SELECT id FROM score_ledger_entry WHERE run_id = @RunId AND rule_id = 'not-rectified'", new { first.RunId });
+        var filed = await _world.Engine.Get<FileAppeal>().RunAsync(await ActorAsync("huayu.leader"), entry, "整改已按期完成", []);
+        var list = _world.Engine.Get<ListNotifications>();
+        var read = _world.Engine.Get<MarkNotificationRead>();
+        var planner = await ActorAsync("hq.planner");
+        var officer = await ActorAsync("discipline.officer");
+
+        var appeal = Assert.Single(await list.RunAsync(planner), n => n.Kind == "appeal");
+        var referrals = (await list.RunAsync(officer)).Where(n => n.Kind == "document.referral").ToList();
+
+        Assert.Equal($"/appeals/{filed.AppealId}", appeal.Link);
+        Assert.Equal(planner.PersonId, (await read.RunAsync(planner, appeal.Id)).ReadBy);
+        Assert.NotEmpty(referrals);
+        Assert.Equal(officer.PersonId, (await read.RunAsync(officer, referrals[0].Id)).ReadBy);
+        // The appellant's unit and the referred units do not read what headquarters and the commission were sent.
+        foreach (var login in new[] { "huayu.leader", "yangshan.operator", "env.verifier" })
+        {
+            var actor = await ActorAsync(login);
+            Assert.DoesNotContain(await list.RunAsync(actor), n => n.Id == appeal.Id || n.Id == referrals[0].Id);
+            await Assert.ThrowsAsync<AccessDeniedException>(() => read.RunAsync(actor, referrals[0].Id));
+        }
     }
 
     [Fact]

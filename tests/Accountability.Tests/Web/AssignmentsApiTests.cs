@@ -52,6 +52,35 @@ public sealed class AssignmentsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task AnotherUnitsItem_AnswersWordForWordAsAnItemThatDoesNotExist()
+    {
+        var client = await ClientAsync("yangshan.operator");
+        var missing = _item + 1_000_000;
+
+        // Were the two answers worded differently, a unit could walk the ids and learn which items exist elsewhere.
+        foreach (var (hidden, absent) in new[]
+                 {
+                     (await client.GetAsync($"/api/assignments/{_item}"), await client.GetAsync($"/api/assignments/{missing}")),
+                     (await client.GetAsync($"/api/assignments/{_item}/evidence/1"), await client.GetAsync($"/api/assignments/{missing}/evidence/1")),
+                     (await client.PostAsJsonAsync($"/api/assignments/{_item}/acknowledge", new { }),
+                         await client.PostAsJsonAsync($"/api/assignments/{missing}/acknowledge", new { })),
+                 })
+        {
+            Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+            Assert.Equal(HttpStatusCode.NotFound, absent.StatusCode);
+            Assert.Equal(await ProblemWithoutTraceAsync(absent), await ProblemWithoutTraceAsync(hidden));
+        }
+    }
+
+    /// <summary>The problem body as the client reads it, less the trace id that differs for every request.</summary>
+    public static async Task<string> ProblemWithoutTraceAsync(HttpResponseMessage response)
+    {
+        var problem = System.Text.Json.Nodes.JsonNode.Parse(await response.Content.ReadAsStringAsync())!.AsObject();
+        problem.Remove("traceId");
+        return problem.ToJsonString();
+    }
+
+    [Fact]
     public async Task AVerifiersAction_ByTheUnit_Is403()
     {
         var client = await ClientAsync("huayu.operator");

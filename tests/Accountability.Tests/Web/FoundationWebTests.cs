@@ -64,6 +64,51 @@ public sealed class FoundationWebTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SignInRateLimit_BehindALoadBalancer_CountsEachClientNotTheBalancer()
+    {
+        // The README's deployment: a load balancer on the node (no configuration needed for one on the same host) passes
+        // the client's address in X-Forwarded-For. Were the balancer's own address counted, 30 sign-ins a minute from
+        // the whole county would lock everyone out.
+        const string balancer = "127.0.0.1";
+        async Task<int> SignInPageAsync(string client) =>
+            (await _host.SendFromAsync(balancer, "GET", "/signin", [("X-Forwarded-For", client)])).Response.StatusCode;
+
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(200, await SignInPageAsync("203.0.113.7"));
+        }
+
+        Assert.Equal(429, await SignInPageAsync("203.0.113.7"));
+        Assert.Equal(200, await SignInPageAsync("198.51.100.9"));
+
+        // Anyone else writing the header gains nothing by it: a peer that is not a known balancer is counted as itself.
+        for (var i = 0; i < 30; i++)
+        {
+            Assert.Equal(200, (await _host.SendFromAsync("192.0.2.50", "GET", "/signin", [("X-Forwarded-For", $"10.9.9.{i}")])).Response.StatusCode);
+        }
+
+        Assert.Equal(429, (await _host.SendFromAsync("192.0.2.50", "GET", "/signin", [("X-Forwarded-For", "10.9.9.200")])).Response.StatusCode);
+    }
+
+    [Fact]
+    public async Task SessionCookie_BehindAnHttpsLoadBalancer_IsMarkedSecure()
+    {
+        var password = await _host.PasswordForAsync("huayu.operator");
+        const string balancer = "127.0.0.1";
+        (string, string)[] forwarded = [("X-Forwarded-For", "203.0.113.7"), ("X-Forwarded-Proto", "https")];
+
+        var form = await _host.SendFromAsync(balancer, "GET", "/signin", forwarded);
+        var html = await new StreamReader(form.Response.Body).ReadToEndAsync();
+        var antiforgery = form.Response.Headers.SetCookie.Select(c => c!.Split(';')[0]).Single(c => c.StartsWith("accountability.antiforgery=", StringComparison.Ordinal));
+        var signedIn = await _host.SendFromAsync(balancer, "POST", "/signin", [.. forwarded, ("Cookie", antiforgery)],
+            $"Login=huayu.operator&Password={Uri.EscapeDataString(password)}&__RequestVerificationToken={Uri.EscapeDataString(WebHost.AntiforgeryToken(html))}");
+
+        Assert.Equal(302, signedIn.Response.StatusCode);
+        var session = signedIn.Response.Headers.SetCookie.Single(c => c!.StartsWith("accountability.session=", StringComparison.Ordinal))!;
+        Assert.Contains("secure", session, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task SignInForm_WithTheRightPassword_SetsTheSessionCookieAndShowsTheRoles()
     {
         var browser = await _host.SignedInBrowserAsync("huayu.operator");

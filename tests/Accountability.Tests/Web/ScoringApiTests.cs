@@ -50,6 +50,12 @@ public sealed class ScoringApiTests : IAsyncLifetime
         Assert.Contains("class=\"masthead\"", await page.Content.ReadAsStringAsync());
         var workbook = await planner.GetAsync($"/api/scoring/documents/{bulletin}/ranking.xlsx");
         Assert.Equal(HttpStatusCode.OK, workbook.StatusCode);
+        // The referral to discipline inspection is not the town's to read, nor even to know of.
+        var referralLetter = documents.EnumerateArray().First(d => d.GetProperty("kind").GetString() == "referral").GetProperty("id").GetInt64();
+        var hidden = await town.GetAsync($"/api/scoring/documents/{referralLetter}");
+        var absent = await town.GetAsync($"/api/scoring/documents/{referralLetter + 1_000_000}");
+        Assert.Equal(HttpStatusCode.NotFound, hidden.StatusCode);
+        Assert.Equal(await AssignmentsApiTests.ProblemWithoutTraceAsync(absent), await AssignmentsApiTests.ProblemWithoutTraceAsync(hidden));
 
         Assert.Equal(HttpStatusCode.Forbidden, (await planner.GetAsync("/api/discipline/referrals")).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await town.GetAsync("/api/discipline/referrals")).StatusCode);

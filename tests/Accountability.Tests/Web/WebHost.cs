@@ -61,11 +61,22 @@ public sealed partial class WebHost : IAsyncDisposable
         return client;
     }
 
+    /// <summary>Gives the person the tests' password, unless they have it already: setting a password ends the person's
+    /// sessions, and a test may hold a cookie and a token of the same person.</summary>
     public async Task<string> PasswordForAsync(string login)
     {
         const string password = "a long enough password";
-        await Engine.Get<SetPassword>().RunAsync(login, password);
+        await EnsurePasswordAsync(Engine, login, password);
         return password;
+    }
+
+    public static async Task EnsurePasswordAsync(TestEngine engine, string login, string password)
+    {
+        var person = await engine.Get<PersonStore>().FindByLoginAsync(login);
+        if (person?.PasswordHash is not { } hash || !PasswordHasher.Verify(password, hash, out _))
+        {
+            await engine.Get<SetPassword>().RunAsync(null, login, password);
+        }
     }
 
     public async Task<string> TokenForAsync(string login)
@@ -92,6 +103,28 @@ public sealed partial class WebHost : IAsyncDisposable
 
         return browser;
     }
+
+    /// <summary>A request as it reaches the server from <paramref name="remoteAddress"/> — the peer it sees, a client or a
+    /// load balancer in front of one — with <paramref name="headers"/> and, for a POST, a form body. Answers the context as
+    /// the server left it (status, response headers, body).</summary>
+    public Task<Microsoft.AspNetCore.Http.HttpContext> SendFromAsync(string remoteAddress, string method, string path,
+        IEnumerable<(string Name, string Value)> headers, string? form = null) =>
+        _factory.Server.SendAsync(c =>
+        {
+            c.Connection.RemoteIpAddress = IPAddress.Parse(remoteAddress);
+            c.Request.Method = method;
+            c.Request.Path = path;
+            foreach (var (name, value) in headers)
+            {
+                c.Request.Headers[name] = value;
+            }
+
+            if (form is not null)
+            {
+                c.Request.ContentType = "application/x-www-form-urlencoded";
+                c.Request.Body = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(form));
+            }
+        });
 
     public static string AntiforgeryToken(string html) => AntiforgeryPattern().Match(html).Groups[1].Value;
 

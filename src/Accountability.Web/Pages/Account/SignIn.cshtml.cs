@@ -1,10 +1,7 @@
 using System.Globalization;
-using System.Security.Claims;
 using Accountability.Access;
 using Accountability.Web.Access;
 using Accountability.Web.Resources;
-using Microsoft.AspNetCore.Authentication;
-using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
 using Microsoft.AspNetCore.RateLimiting;
@@ -38,12 +35,7 @@ public sealed class SignInModel(SignIn signIn, IStringLocalizer<Text> text) : Pa
             return Page();
         }
 
-        var actor = result.Actor!;
-        var identity = new ClaimsIdentity(
-            [new Claim(CurrentActor.PersonIdClaim, actor.PersonId.ToString(CultureInfo.InvariantCulture)),
-             new Claim(ClaimTypes.Name, actor.DisplayName)],
-            CookieAuthenticationDefaults.AuthenticationScheme);
-        await HttpContext.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, new ClaimsPrincipal(identity));
+        await SessionCookie.SignInAsync(HttpContext, result.Actor!, result.SecurityStamp!.Value);
         return LocalRedirect(Url.IsLocalUrl(ReturnUrl) ? ReturnUrl! : "/");
     }
 }

@@ -1,5 +1,6 @@
 using Accountability.Access;
 using Accountability.Organization;
+using Accountability.Web.Access;
 using Accountability.Web.Resources;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Localization;
@@ -36,7 +37,13 @@ public sealed class OrganizationModel(AccessPolicy access, OrganizationStore org
     {
         await RequireAsync(Operation.ManageOrganization);
         await LoadAsync();
-        await setPassword.RunAsync(login, password, HttpContext.RequestAborted);
+        var set = await setPassword.RunAsync(Actor, login, password, HttpContext.RequestAborted);
+        if (set.PersonId == Actor.PersonId)
+        {
+            // Setting one's own password ends one's other sessions, not the one doing it.
+            await SessionCookie.SignInAsync(HttpContext, Actor, set.SecurityStamp);
+        }
+
         TempData["Message"] = text["PasswordSetFor", login].Value;
         return RedirectToPage();
     }

@@ -1,5 +1,6 @@
 using Accountability.Access;
 using Accountability.Documents;
+using Accountability.Web.Hosting;
 using Microsoft.AspNetCore.Mvc;
 
 namespace Accountability.Web.Pages.Documents;
@@ -20,7 +21,7 @@ public sealed class ViewModel(AccessPolicy access, ReadDocuments documents) : Si
     public async Task<IActionResult> OnGetHtmlAsync(long id)
     {
         var document = await documents.GetAsync(Actor, id, HttpContext.RequestAborted);
-        Response.Headers.ContentSecurityPolicy = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'";
+        Response.Headers.ContentSecurityPolicy = ResponseHeaders.IssuedDocumentPolicy;
         Response.Headers.XContentTypeOptions = "nosniff";
         return Content(document.Html, "text/html; charset=utf-8");
     }

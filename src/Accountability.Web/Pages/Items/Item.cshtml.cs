@@ -52,8 +52,7 @@ public sealed class ItemModel(AccessPolicy access, ViewAssignment view, ReadAssi
     {
         var file = await DownloadAsync(id, fileId);
         Response.Headers.XContentTypeOptions = "nosniff";
-        // An uploaded file is never a page of this site: no scripts, no forms, even if a browser were talked into rendering it.
-        Response.Headers.ContentSecurityPolicy = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox";
+        Response.Headers.ContentSecurityPolicy = ResponseHeaders.UploadedFilePolicy;
         if (!download && InlineImageTypes.Contains(file.ContentType))
         {
             return File(file.Content, file.ContentType);

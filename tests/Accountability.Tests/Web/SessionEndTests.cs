@@ -1,0 +1,91 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Accountability.Access;
+
+namespace Accountability.Tests.Web;
+
+/// <summary>How sessions end: a password change ends every session of that person (cookies and API tokens), and an
+/// API client revokes its own tokens.</summary>
+public sealed class SessionEndTests : IAsyncLifetime
+{
+    private WebHost _host = null!;
+
+    public async Task InitializeAsync() => _host = await WebHost.CreateAsync();
+
+    public async Task DisposeAsync() => await _host.DisposeAsync();
+
+    [Fact]
+    public async Task PasswordChange_EndsThePersonsCookieSessionsAndApiTokens_AndNobodyElses()
+    {
+        var browser = await _host.SignedInBrowserAsync("huayu.operator");
+        var token = await _host.TokenForAsync("huayu.operator");
+        var plannerToken = await _host.TokenForAsync("hq.planner");
+        Assert.Equal(HttpStatusCode.OK, (await browser.GetAsync("/")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _host.Api(token).GetAsync("/api/me")).StatusCode);
+
+        // The password was given away, so the administrator sets a new one: whoever holds the old sessions is out.
+        await _host.Engine.Get<SetPassword>().RunAsync(null, "huayu.operator", "a brand new long password");
+
+        var page = await browser.GetAsync("/");
+        Assert.Equal(HttpStatusCode.Redirect, page.StatusCode);
+        Assert.StartsWith("/signin", page.Headers.Location?.PathAndQuery, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _host.Api(token).GetAsync("/api/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _host.Api(plannerToken).GetAsync("/api/me")).StatusCode);
+        // The new password opens a new session.
+        var granted = await _host.Api().PostAsJsonAsync("/api/tokens", new { login = "huayu.operator", password = "a brand new long password" });
+        var fresh = (await granted.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString();
+        Assert.Equal(HttpStatusCode.OK, (await _host.Api(fresh).GetAsync("/api/me")).StatusCode);
+    }
+
+    [Fact]
+    public async Task PasswordPage_AnAdministratorSettingTheirOwnPassword_StaysSignedInThereAndNowhereElse()
+    {
+        await _host.Engine.Get<BootstrapAdministrator>().CreateFirstAsync("admin", "系统管理员", "a long enough password");
+        var here = await _host.SignedInBrowserAsync("admin");
+        var elsewhere = await _host.SignedInBrowserAsync("admin");
+        var form = await here.GetStringAsync("/admin/organization");
+
+        var posted = await here.PostAsync("/admin/organization?handler=Password", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["login"] = "admin", ["password"] = "my own new long password", ["__RequestVerificationToken"] = WebHost.AntiforgeryToken(form),
+        }));
+
+        Assert.Equal(HttpStatusCode.Redirect, posted.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await here.GetAsync("/admin/organization")).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await elsewhere.GetAsync("/admin/organization")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RevokeTokens_TheOneInUseAndAnotherOfMine_EndThoseAlone_AndNobodyElsesCanBeNamed()
+    {
+        var password = await _host.PasswordForAsync("env.verifier");
+        async Task<string> IssueAsync(string name)
+        {
+            var response = await _host.Api().PostAsJsonAsync("/api/tokens", new { login = "env.verifier", password, name });
+            return (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("token").GetString()!;
+        }
+
+        var laptop = await IssueAsync("laptop");
+        var script = await IssueAsync("nightly export");
+        var phone = await IssueAsync("phone");
+        var someoneElses = await _host.TokenForAsync("land.verifier");
+
+        var listed = await _host.Api(phone).GetFromJsonAsync<JsonElement>("/api/tokens");
+        Assert.Equal(["laptop", "nightly export", "phone"], listed.EnumerateArray().Select(t => t.GetProperty("name").GetString()).Order());
+        Assert.DoesNotContain(laptop, listed.GetRawText());
+        var scriptId = listed.EnumerateArray().Single(t => t.GetProperty("name").GetString() == "nightly export").GetProperty("id").GetInt64();
+        var othersId = (await _host.Api(someoneElses).GetFromJsonAsync<JsonElement>("/api/tokens"))[0].GetProperty("id").GetInt64();
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _host.Api(laptop).DeleteAsync("/api/tokens/current")).StatusCode);
+        Assert.Equal(HttpStatusCode.NoContent, (await _host.Api(phone).DeleteAsync($"/api/tokens/{scriptId}")).StatusCode);
+        Assert.Equal(HttpStatusCode.NotFound, (await _host.Api(phone).DeleteAsync($"/api/tokens/{othersId}")).StatusCode);
+
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _host.Api(laptop).GetAsync("/api/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.Unauthorized, (await _host.Api(script).GetAsync("/api/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _host.Api(phone).GetAsync("/api/me")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _host.Api(someoneElses).GetAsync("/api/me")).StatusCode);
+        var after = await _host.Api(phone).GetFromJsonAsync<JsonElement>("/api/tokens");
+        Assert.Equal(2, after.EnumerateArray().Count(t => t.GetProperty("revokedAt").ValueKind != JsonValueKind.Null));
+    }
+}
