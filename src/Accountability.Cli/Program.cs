@@ -4,6 +4,7 @@ using Accountability.Cli.Assignments;
 using Accountability.Cli.Audit;
 using Accountability.Cli.Cycles;
 using Accountability.Cli.Database;
+using Accountability.Cli.Notices;
 using Accountability.Cli.Organization;
 using Accountability.Cli.Plans;
 using Accountability.Cli.Scoring;
@@ -27,6 +28,7 @@ public static class Program
 
         root.Subcommands.Add(AuditCommands.Create());
         root.Subcommands.Add(CycleCommands.Create());
+        root.Subcommands.Add(OutboxCommands.Create());
         root.Subcommands.Add(PlanCommands.Create());
         root.Subcommands.Add(ScoringCommands.Create());
         root.Subcommands.Add(SimulateCommand.Create());

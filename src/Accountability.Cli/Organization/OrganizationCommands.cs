@@ -25,10 +25,8 @@ public static class OrganizationCommands
         command.SetAction((parse, ct) => CliHost.RunAsync(async (services, token) =>
         {
             var path = parse.GetValue(file)!;
-            await using (var output = File.Create(path.FullName))
-            {
-                await services.GetRequiredService<ExportOrganization>().WriteAsync(output, token);
-            }
+            var export = services.GetRequiredService<ExportOrganization>();
+            await ReplaceFile.WriteAsync(path.FullName, export.WriteAsync, token);
 
             AnsiConsole.MarkupLineInterpolated($"[green]Wrote {path.FullName}[/]");
             return 0;

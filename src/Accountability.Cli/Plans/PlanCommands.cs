@@ -83,25 +83,25 @@ public static class PlanCommands
         {
             source, target,
         };
-        command.SetAction((parse, ct) =>
+        command.SetAction(async (parse, ct) =>
         {
             var input = parse.GetValue(source)!;
             var output = parse.GetValue(target)!;
             var problems = new List<InputProblem>();
-            var plan = input.Exists ? PlanFileReader.Read(input.Name, File.ReadAllBytes(input.FullName), problems) : null;
+            var plan = input.Exists ? PlanFileReader.Read(input.Name, await File.ReadAllBytesAsync(input.FullName, ct), problems) : null;
             if (plan is null || problems.Any(p => !p.IsWarning))
             {
                 CliHost.PrintProblems(problems.Count > 0 ? problems : [new InputProblem(input.Name, null, null, null, "does not exist")]);
-                return Task.FromResult(CliHost.InputRejected);
+                return CliHost.InputRejected;
             }
 
-            using (var stream = File.Create(output.FullName))
+            await ReplaceFile.WriteAsync(output.FullName, (stream, _) =>
             {
                 PlanWorkbookWriter.Write(plan, stream);
-            }
-
+                return Task.CompletedTask;
+            }, ct);
             AnsiConsole.MarkupLineInterpolated($"[green]Wrote {output.FullName}[/]");
-            return Task.FromResult(0);
+            return 0;
         });
         return command;
     }

@@ -49,9 +49,12 @@ public sealed partial class BackgroundOperations(NpgsqlDataSource dataSource, Ti
     private static readonly TimeSpan KeepFor = TimeSpan.FromDays(30);
 
     private const string Insert = """
-        INSERT INTO page_operation (id, person_id, kind, title, state, started_at, updated_at)
-        VALUES (@id, @personId, @kind, @title, 'running', @now, @now)
+        INSERT INTO page_operation (id, person_id, kind, title, state, started_at, updated_at, once_key)
+        VALUES (@id, @personId, @kind, @title, 'running', @now, @now, @onceKey)
+        ON CONFLICT (person_id, once_key) DO NOTHING
         """;
+
+    private const string SelectOnce = "SELECT id FROM page_operation WHERE person_id = @personId AND once_key = @onceKey";
 
     private const string Purge = "DELETE FROM page_operation WHERE started_at < @before AND state <> 'running'";
 
@@ -75,7 +78,18 @@ public sealed partial class BackgroundOperations(NpgsqlDataSource dataSource, Ti
         string? Problems, DateTimeOffset StartedAt, DateTimeOffset? FinishedAt);
 
     /// <summary>Records the operation and starts <paramref name="work"/>; returns at once with its id.</summary>
-    public async Task<Guid> StartAsync<T>(long personId, string kind, string title,
+    public Task<Guid> StartAsync<T>(long personId, string kind, string title,
+        Func<IProgress<OperationProgress>, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        StartAsync(personId, kind, title, null, work, cancellationToken);
+
+    /// <summary>Like <see cref="StartAsync{T}(long, string, string, Func{IProgress{OperationProgress}, CancellationToken, Task{T}}, CancellationToken)"/>,
+    /// but at most once per <paramref name="onceKey"/> for the person: a second start (a double click, a retried post,
+    /// even one racing the first) returns the first operation's id and runs nothing.</summary>
+    public Task<Guid> StartOnceAsync<T>(long personId, string onceKey, string kind, string title,
+        Func<IProgress<OperationProgress>, CancellationToken, Task<T>> work, CancellationToken cancellationToken) =>
+        StartAsync(personId, kind, title, onceKey, work, cancellationToken);
+
+    private async Task<Guid> StartAsync<T>(long personId, string kind, string title, string? onceKey,
         Func<IProgress<OperationProgress>, CancellationToken, Task<T>> work, CancellationToken cancellationToken)
     {
         var id = Guid.NewGuid();
@@ -83,7 +97,11 @@ public sealed partial class BackgroundOperations(NpgsqlDataSource dataSource, Ti
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         {
             await connection.ExecuteAsync(Purge, new { before = now - KeepFor });
-            await connection.ExecuteAsync(Insert, new { id, personId, kind, title, now });
+            // The unique key decides between two racing starts: the one whose row went in runs the work.
+            if (await connection.ExecuteAsync(Insert, new { id, personId, kind, title, now, onceKey }) == 0)
+            {
+                return await connection.ExecuteScalarAsync<Guid>(SelectOnce, new { personId, onceKey });
+            }
         }
 
         // Not the request's token: the work goes on after the page has answered, until the server stops.

@@ -22,10 +22,13 @@ public static class PlansApi
                 await diff.RunAsync(me.Actor, await ReadAsync(request, fileName, campaign, ct), cancellationToken: ct))
             .WithSummary("What importing the plan would add, change and cancel; writes nothing");
 
-        api.MapPost("/import", async (HttpRequest request, string fileName, string? campaign, CurrentActor me, ImportPlan import,
-                CancellationToken ct) =>
-                await import.RunAsync(me.Actor, await ReadAsync(request, fileName, campaign, ct), cancellationToken: ct))
-            .WithSummary("Import the plan as a new version of its campaign and issue the assignments");
+        // expectedVersion: the version the diff said the import becomes. With it a retried or repeated import (or one
+        // after another planner's) is refused with 409 naming the version the campaign is at, and writes nothing.
+        api.MapPost("/import", async (HttpRequest request, string fileName, string? campaign, int? expectedVersion, CurrentActor me,
+                ImportPlan import, CancellationToken ct) =>
+                await import.RunAsync(me.Actor, await ReadAsync(request, fileName, campaign, ct) with { ExpectedVersion = expectedVersion },
+                    cancellationToken: ct))
+            .WithSummary("Import the plan as a new version of its campaign and issue the assignments; with expectedVersion (the diff's version) a repeated import is refused with 409 and writes nothing");
 
         api.MapGet("/campaigns", async (CurrentActor me, AccessPolicy access, PlanStore store, CancellationToken ct) =>
             {

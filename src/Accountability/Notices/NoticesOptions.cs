@@ -12,7 +12,8 @@ public sealed class NoticesOptions
     /// <summary>Every destination receives every published document of the kinds it lists (all kinds when none).</summary>
     public List<NoticeDestination> Destinations { get; set; } = [];
 
-    /// <summary>Delivery attempts before a message is abandoned (kept, marked, for an operator to re-queue).</summary>
+    /// <summary>Delivery attempts before a message is abandoned (kept, marked, for an operator to re-queue with
+    /// <c>accountability outbox requeue</c>, <see cref="RequeueOutboxMessages"/>).</summary>
     public int MaxAttempts { get; set; } = 10;
 
     /// <summary>The wait after the first failure; it doubles with each further failure up to <see cref="MaxBackoff"/>.</summary>

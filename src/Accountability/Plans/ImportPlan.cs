@@ -49,6 +49,16 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         FROM campaign WHERE code = @code FOR UPDATE
         """;
 
+    // The versions since the one a confirmed import expected to follow: which of them (if any) this very file became,
+    // and which is the latest. A handful of rows at most.
+    private const string SelectVersionsSince = """
+        SELECT v.version, v.source_name AS SourceName, v.source_sha256 AS SourceSha256, v.imported_at AS ImportedAt,
+               p.login AS ImportedBy
+        FROM plan_version v LEFT JOIN person p ON p.id = v.imported_by
+        WHERE v.campaign_id = @campaign AND v.version >= @from
+        ORDER BY v.version
+        """;
+
     private const string SelectUnits = """
         SELECT id, code, name, kind, parent_id AS ParentId, ranking_category AS Category, aliases, sort_order AS SortOrder
         FROM unit WHERE active
@@ -307,6 +317,11 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         await connection.ExecuteAsync(LockCampaignCode, new { key = "plan:" + code }, transaction);
         var stored = await LoadCampaignAsync(connection, code, cancellationToken);
+        if (request.ExpectedVersion is { } expected)
+        {
+            await CheckExpectedVersionAsync(connection, stored, code, expected, sha256);
+        }
+
         var units = new UnitDirectory(await connection.QueryAsync<DirectoryUnit>(SelectUnits, transaction: transaction), definition.UnitGroups);
         var now = time.GetUtcNow();
         var compiled = new PlanCompiler(units, definition, calendars, problems).Compile(file, code, stored, now);
@@ -867,6 +882,27 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
         ? $"{origin.File} [{origin.Sheet}] row {origin.Line}"
         : origin.Headers is not null ? $"{origin.File} row {origin.Line}" : $"{origin.File} {origin.Path} (line {origin.Line})";
 
+    /// <summary>Checked under the campaign's lock, so of two confirmations of one check the second sees the first's
+    /// version and is refused before it writes anything.</summary>
+    private static async Task CheckExpectedVersionAsync(NpgsqlConnection connection, StoredCampaign? stored, string code, int expected,
+        string sha256)
+    {
+        var current = stored?.CurrentPlanVersion ?? 0;
+        if (expected == current + 1)
+        {
+            return;
+        }
+
+        var since = stored is null
+            ? []
+            : (await connection.QueryAsync<ImportedPlanVersion>(SelectVersionsSince, new { campaign = stored.Id, from = Math.Min(expected, current) })).AsList();
+        var rule = new ImportMustBecomeTheCheckedVersionRule(code, expected, current,
+            since.FirstOrDefault(v => v.Version >= expected && v.SourceSha256 == sha256), since.LastOrDefault(),
+            stored is null ? TimeZoneInfo.Utc : TimeZoneInfo.FindSystemTimeZoneById(stored.TimeZone));
+        throw new BusinessRuleBrokenException(nameof(ImportMustBecomeTheCheckedVersionRule), rule.Message,
+            new { campaign = code, currentVersion = current, importedAs = rule.ImportedAs?.Version, latest = rule.Latest });
+    }
+
     private static async Task<StoredCampaign?> LoadCampaignAsync(NpgsqlConnection connection, string code, CancellationToken ct)
     {
         await using var command = new NpgsqlCommand(SelectCampaign, connection);
@@ -926,6 +962,40 @@ public sealed partial class ImportPlan(NpgsqlDataSource dataSource, TimeProvider
     [LoggerMessage(EventId = 3001, Level = LogLevel.Information,
         Message = "Plan {File} imported into campaign {Campaign} as version {Version}: {Added} assignments issued, {Cancelled} cancelled")]
     private static partial void LogImported(ILogger logger, string file, string campaign, int version, long added, long cancelled);
+}
+
+/// <summary>A plan version as a refused confirmation names it: which file, when and by whom (null: the command line).</summary>
+public sealed record ImportedPlanVersion(int Version, string SourceName, string SourceSha256, DateTimeOffset ImportedAt, string? ImportedBy);
+
+/// <summary>
+/// A confirmed import becomes the version its check showed. Broken when the campaign has moved on since the check:
+/// by this very file (<see cref="ImportedAs"/>: the confirmation was sent twice) or by another import (the check is
+/// stale). Either way nothing is written.
+/// </summary>
+public sealed class ImportMustBecomeTheCheckedVersionRule(string campaign, int expected, int current, ImportedPlanVersion? importedAs,
+    ImportedPlanVersion? latest, TimeZoneInfo zone) : IBusinessRule
+{
+    public ImportedPlanVersion? ImportedAs => importedAs;
+
+    public ImportedPlanVersion? Latest => latest;
+
+    public bool IsBroken() => expected != current + 1;
+
+    public string Message => importedAs is { } v
+        ? $"本文件已于 {When(v)} 由 {Who(v)} 导入为第 {v.Version} 版，本次确认未写入任何内容 " +
+          $"({v.SourceName} was already imported as version {v.Version} of campaign {campaign} by {Who(v)} at {When(v)}; nothing was written)"
+        : latest is { } l
+            ? $"行动方案已是第 {current} 版（{l.SourceName}，{Who(l)} 于 {When(l)} 导入），本次确认的核对结果已过时，未写入任何内容；请重新核对文件 " +
+              $"(campaign {campaign} is now at version {current}: {l.SourceName} imported by {Who(l)} at {When(l)}; this import would become " +
+              $"version {current + 1}, not version {expected} as checked, so nothing was written; check the file again)"
+            : $"行动方案现为第 {current} 版，本次导入将成为第 {current + 1} 版而非核对时的第 {expected} 版，未写入任何内容；请重新核对文件 " +
+              $"(campaign {campaign} is at version {current}, so this import would become version {current + 1}, not version {expected} as " +
+              "checked; nothing was written; check the file again)";
+
+    private static string Who(ImportedPlanVersion v) => v.ImportedBy ?? "cli";
+
+    private string When(ImportedPlanVersion v) =>
+        TimeZoneInfo.ConvertTime(v.ImportedAt, zone).ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>Checks a plan file against the organisation, the calendar and the compilation rules; writes nothing.</summary>

@@ -4,7 +4,12 @@ namespace Accountability.Plans;
 /// has no campaign section (a CSV holds one table); when both are given they must agree.</summary>
 /// <param name="RulebookCode">A rulebook to apply instead of the one the file names: the simulator imports a plan this
 /// way to try a rulebook on it before the planners adopt it.</param>
-public sealed record PlanRequest(string FileName, byte[] Bytes, string? CampaignCode = null, string? RulebookCode = null);
+/// <param name="ExpectedVersion">The version the planner was shown this import would become (the diff's
+/// <see cref="PlanOutcome.Version"/>). When given, an import that would become any other version is refused and writes
+/// nothing: a second confirmation of the same check (a double click, a retried request) or a confirmation after
+/// another planner's import would otherwise write a version nobody checked.</param>
+public sealed record PlanRequest(string FileName, byte[] Bytes, string? CampaignCode = null, string? RulebookCode = null,
+    int? ExpectedVersion = null);
 
 /// <summary>How far a long import has got, for a progress bar.</summary>
 public sealed record PlanProgress(string Stage, long Done, long Total);

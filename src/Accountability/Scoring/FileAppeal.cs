@@ -26,9 +26,12 @@ public sealed class FileAppeal(NpgsqlDataSource dataSource, AccessPolicy access,
 
     private const string SelectPending = "SELECT count(*) FROM appeal WHERE ledger_entry_id = @ledgerEntryId AND state = 'pending'";
 
+    // Two appeals of one entry filed at once both pass the check above; the unique index on pending appeals lets one in
+    // and the other, waiting for it, inserts nothing (no id) and is refused by the same rule.
     private const string Insert = """
         INSERT INTO appeal (campaign_id, cycle, period, ledger_entry_id, unit_id, rule_id, event_ids, reasons, evidence, state, filed_by, filed_at)
         VALUES (@campaignId, @cycle, @period, @ledgerEntryId, @unitId, @ruleId, @eventIds, @reasons, @evidence::jsonb, 'pending', @personId, @now)
+        ON CONFLICT (ledger_entry_id) WHERE state = 'pending' DO NOTHING
         RETURNING id
         """;
 
@@ -61,12 +64,14 @@ public sealed class FileAppeal(NpgsqlDataSource dataSource, AccessPolicy access,
             cancellationToken: cancellationToken))));
         var now = time.GetUtcNow();
         var appealed = eventIds is { Count: > 0 } ? eventIds.Distinct().Order().ToArray() : null;
-        var id = await connection.ExecuteScalarAsync<long>(new CommandDefinition(Insert, new
+        var inserted = await connection.ExecuteScalarAsync<long?>(new CommandDefinition(Insert, new
         {
             campaignId = entry.CampaignId, cycle = entry.Cycle, period = entry.Period, ledgerEntryId, unitId = entry.UnitId, ruleId = entry.RuleId,
             eventIds = appealed, reasons = reasons.Trim(), evidence = System.Text.Json.JsonSerializer.Serialize(evidence, AuditEntry.PayloadJsonOptions),
             personId = actor.PersonId, now,
         }, cancellationToken: cancellationToken));
+        BusinessRule.Check(new OneAppealPerEntryAtATimeRule(inserted is null ? 1 : 0));
+        var id = inserted.GetValueOrDefault();
         if (entry.Headquarters is { } hq)
         {
             await NoticeWriter.WriteAsync(connection, [new Notice(hq, entry.CampaignId, "appeal", $"申诉待处理：{entry.Period} {entry.RuleName}",

@@ -6,6 +6,31 @@ namespace Accountability.Tests.Plans;
 public sealed class PlanCommandsTests
 {
     [Fact]
+    public async Task Convert_StoppedBeforeItFinishes_LeavesTheEarlierWorkbookAndNoTemporaryFile()
+    {
+        var folder = Directory.CreateTempSubdirectory("plan-convert-").FullName;
+        var output = Path.Combine(folder, "plan.xlsx");
+        try
+        {
+            await File.WriteAllTextAsync(output, "the workbook the office printed last month");
+            using var stop = new CancellationTokenSource();
+            await stop.CancelAsync();   // Ctrl+C
+
+            var exit = await Cli.Program.BuildCommand()
+                .Parse(["plan", "convert", RepositoryPaths.Sample("plans", PlanFixture.AutumnWinter + ".yaml"), output])
+                .InvokeAsync(cancellationToken: stop.Token);
+
+            Assert.NotEqual(0, exit);
+            Assert.Equal("the workbook the office printed last month", await File.ReadAllTextAsync(output));
+            Assert.Equal([output], Directory.GetFiles(folder));
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task Convert_TheYamlSample_WritesAWorkbookThatReadsAsTheSamePlan()
     {
         var output = Path.Combine(Path.GetTempPath(), $"plan-{Guid.NewGuid():N}.xlsx");

@@ -6,7 +6,7 @@ using Accountability.Tests.Web;
 namespace Accountability.Tests.Plans;
 
 /// <summary>The plan upload page on the real server: a planner whose workbook has mistakes reads each one in the page's
-/// language, with the sheet, row and column it is in.</summary>
+/// language, with the sheet, row and column it is in; a confirmation imports once, however often it is sent.</summary>
 public sealed partial class PlanImportPageTests : IAsyncLifetime
 {
     private WebHost _host = null!;
@@ -52,6 +52,86 @@ public sealed partial class PlanImportPageTests : IAsyncLifetime
         Assert.Contains(rows, r => r.Contains("row 5") && r.Contains("完成时限") && r.Contains("'明年再说' is not a deadline"));
         Assert.DoesNotContain(rows, r => r.Contains("必须填写"));
     }
+
+    [Fact]
+    public async Task ConfirmImport_Twice_ImportsOnceAndBothConfirmationsShowTheFirstImport()
+    {
+        var browser = await _host.SignedInBrowserAsync("hq.planner");
+        var confirm = await CheckGoodPlanAsync(browser);
+        Assert.Equal("1", confirm["version"]);
+
+        // A double click: the second post races the first.
+        var answers = await Task.WhenAll(browser.PostAsync("/plans/import?handler=Apply", new FormUrlEncodedContent(confirm)),
+            browser.PostAsync("/plans/import?handler=Apply", new FormUrlEncodedContent(confirm)));
+
+        Assert.All(answers, a => Assert.Equal(HttpStatusCode.Redirect, a.StatusCode));
+        Assert.Equal(answers[0].Headers.Location, answers[1].Headers.Location);
+        var page = await FinishedOperationPageAsync(browser, answers[0].Headers.Location!.ToString());
+        Assert.Contains("operation-done", page);
+        Assert.Equal(1, await PlanFixture.CountAsync(_host.Engine, "SELECT count(*) FROM plan_version"));
+        Assert.Equal(1, await PlanFixture.CountAsync(_host.Engine, "SELECT count(*) FROM audit_event WHERE kind = 'plan.imported'"));
+        Assert.Equal(1, await PlanFixture.CountAsync(_host.Engine, "SELECT count(*) FROM page_operation"));
+    }
+
+    [Fact]
+    public async Task ConfirmImport_AfterTheSameFileWasImportedMeanwhile_ShowsWhichVersionItBecameAndWritesNothing()
+    {
+        var browser = await _host.SignedInBrowserAsync("hq.planner");
+        var confirm = await CheckGoodPlanAsync(browser);
+        // Another planner (here the command line) imports the same file between the check and the confirmation.
+        await PlanFixture.ImportAsync(_host.Engine, PlanFixture.Yaml(GoodPlan()));
+        var footprint = await PlanFixture.FootprintAsync(_host.Engine);
+
+        var answer = await browser.PostAsync("/plans/import?handler=Apply", new FormUrlEncodedContent(confirm));
+
+        var page = WebUtility.HtmlDecode(await FinishedOperationPageAsync(browser, answer.Headers.Location!.ToString()));
+        Assert.Contains("operation-failed", page);
+        Assert.Contains("导入为第 1 版", page);
+        Assert.Equal(footprint, await PlanFixture.FootprintAsync(_host.Engine));
+    }
+
+    private static string GoodPlan() => PlanFixture.Plan("""
+          - { number: "1", title: 散乱污企业整治, lead: 县环保局, responsible: 化雨镇、羊山镇, deadline: 2017年10月31日前 }
+        """);
+
+    /// <summary>Checks a good plan through the page's form and returns the fields of its confirmation form.</summary>
+    private static async Task<Dictionary<string, string>> CheckGoodPlanAsync(HttpClient browser)
+    {
+        var form = await browser.GetStringAsync("/plans/import");
+        using var content = new MultipartFormDataContent();
+        content.Add(new StringContent(WebHost.AntiforgeryToken(form)), "__RequestVerificationToken");
+        content.Add(new StringContent(""), "Campaign");
+        content.Add(new ByteArrayContent(System.Text.Encoding.UTF8.GetBytes(GoodPlan())), "file", "plan.yaml");
+        var checkedPage = await (await browser.PostAsync("/plans/import?handler=Check", content)).Content.ReadAsStringAsync();
+        var confirmation = ConfirmForm().Match(checkedPage).Value;
+        Assert.NotEmpty(confirmation);
+        var fields = HiddenField().Matches(confirmation).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
+        fields["__RequestVerificationToken"] = WebHost.AntiforgeryToken(checkedPage);
+        return fields;
+    }
+
+    /// <summary>The operation's page once its work has finished (the page polls the same way).</summary>
+    private static async Task<string> FinishedOperationPageAsync(HttpClient browser, string location)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var progress = await browser.GetStringAsync(location + "?handler=Progress");
+            if (!progress.Contains("\"running\"", StringComparison.Ordinal))
+            {
+                return await browser.GetStringAsync(location);
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{location} still running after a minute");
+    }
+
+    [GeneratedRegex("""<form method="post" action="[^"]*handler=Apply[^"]*">.*?</form>""", RegexOptions.Singleline)]
+    private static partial Regex ConfirmForm();
+
+    [GeneratedRegex("""<input type="hidden" name="([^"]+)" value="([^"]*)" />""")]
+    private static partial Regex HiddenField();
 
     /// <summary>Uploads the faulty plan through the page's own form and returns the problem table's rows as text.</summary>
     private async Task<IReadOnlyList<string>> CheckAsync(string query)

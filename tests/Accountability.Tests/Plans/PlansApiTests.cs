@@ -49,6 +49,27 @@ public sealed class PlansApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Import_RepeatedWithTheVersionTheDiffShowed_Answers409NamingTheVersionAndWritesNothing()
+    {
+        var api = _host.Api(await _host.TokenForAsync("hq.planner"));
+        var diffed = await (await api.PostAsync($"/api/plans/diff?fileName={PlanFixture.HundredDays}.yaml", Sample(PlanFixture.HundredDays)))
+            .Content.ReadFromJsonAsync<JsonElement>();
+        var import = $"/api/plans/import?fileName={PlanFixture.HundredDays}.yaml&expectedVersion={diffed.GetProperty("version").GetInt32()}";
+
+        var first = await api.PostAsync(import, Sample(PlanFixture.HundredDays));
+        var footprint = await PlanFixture.FootprintAsync(_host.Engine);
+        var retried = await api.PostAsync(import, Sample(PlanFixture.HundredDays));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.Conflict, retried.StatusCode);
+        var problem = await retried.Content.ReadFromJsonAsync<JsonElement>();
+        Assert.Equal(nameof(ImportMustBecomeTheCheckedVersionRule), problem.GetProperty("rule").GetString());
+        Assert.Contains("already imported as version 1 of campaign jx-2017-100-days by hq.planner", problem.GetProperty("detail").GetString());
+        Assert.Equal(1, problem.GetProperty("current").GetProperty("importedAs").GetInt32());
+        Assert.Equal(footprint, await PlanFixture.FootprintAsync(_host.Engine));
+    }
+
+    [Fact]
     public async Task UnitOperator_IsRefusedAndNothingIsWritten()
     {
         var api = _host.Api(await _host.TokenForAsync("huayu.operator"));

@@ -175,6 +175,50 @@ public sealed class AccountabilityFlowTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Appeal_FiledTwiceAtOnce_LetsOneInAndRefusesTheOtherByTheRule()
+    {
+        var first = await _world.ScoreAsync("2017-10");
+        var entry = await _world.ScalarAsync<long>("SELECT id FROM score_ledger_entry WHERE run_id = @RunId AND rule_id = 'not-rectified'", new { first.RunId });
+        var (leader, clerk) = (await ActorAsync("huayu.leader"), await ActorAsync("huayu.operator"));
+        // An uncommitted appeal holds the entry's one pending place: both filings pass their check, then wait on the unique
+        // index together; when it is rolled back they race for the place as two people clicking at once would.
+        await using var holder = await _world.Engine.Database.DataSource.OpenConnectionAsync();
+        await using var held = await holder.BeginTransactionAsync();
+        await holder.ExecuteAsync("""
+            INSERT INTO appeal (campaign_id, cycle, period, ledger_entry_id, unit_id, rule_id, reasons, state, filed_by, filed_at)
+            SELECT r.campaign_id, r.cycle, r.period, e.id, e.unit_id, e.rule_id, '占位', 'pending', p.id, now()
+            FROM score_ledger_entry e JOIN score_run r ON r.id = e.run_id, person p WHERE e.id = @entry AND p.login = 'huayu.leader'
+            """, new { entry }, held);
+        var filings = new[] { leader, clerk }.Select(actor => Outcome(() => _world.Engine.Get<FileAppeal>().RunAsync(actor, entry, "整改已完成", []))).ToList();
+        while (!filings.Any(f => f.IsCompleted)
+               && await _world.ScalarAsync<int>("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'") < 2)
+        {
+            await Task.Delay(20);
+        }
+
+        await held.RollbackAsync();
+        var outcomes = await Task.WhenAll(filings);
+
+        Assert.Single(outcomes, o => o is AppealFiled);
+        var refused = Assert.IsType<BusinessRuleBrokenException>(Assert.Single(outcomes, o => o is not AppealFiled));
+        Assert.Equal(nameof(OneAppealPerEntryAtATimeRule), refused.Rule);
+        Assert.Equal(1, await _world.ScalarAsync<int>("SELECT count(*) FROM appeal WHERE ledger_entry_id = @entry", new { entry }));
+        Assert.Equal(1, await _world.ScalarAsync<int>("SELECT count(*) FROM audit_event WHERE kind = 'appeal.filed'"));
+
+        static async Task<object> Outcome(Func<Task<AppealFiled>> file)
+        {
+            try
+            {
+                return await file();
+            }
+            catch (Exception e)
+            {
+                return e;
+            }
+        }
+    }
+
+    [Fact]
     public async Task Appeal_ByAnotherUnit_IsRefusedAsIfTheEntryDidNotExist()
     {
         var first = await _world.ScoreAsync("2017-10");

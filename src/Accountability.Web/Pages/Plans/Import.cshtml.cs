@@ -53,14 +53,17 @@ public sealed class ImportModel(AccessPolicy access, DiffPlan diff, ImportPlan i
         HttpContext.Items[RefusalPageFilter.ProblemsKey] = Outcome.Warnings;
     }
 
-    public async Task<IActionResult> OnPostApplyAsync(Guid upload)
+    /// <summary>Confirms the checked upload as the version the check showed (<paramref name="version"/>). A second
+    /// confirmation of the same upload (a double click, a retried post) shows the first one's import instead of
+    /// starting another; a confirmation after someone else's import is refused by the import, writing nothing.</summary>
+    public async Task<IActionResult> OnPostApplyAsync(Guid upload, int? version)
     {
         await RequireAsync(Operation.ManagePlans);
         var staged = await uploads.GetAsync(Actor.PersonId, Purpose, upload, HttpContext.RequestAborted);
         var actor = Actor;
         var campaign = CampaignCode;
-        var id = await operations.StartAsync(Actor.PersonId, "plan-import", text["ImportingPlan", staged.FileName],
-            (progress, ct) => import.RunAsync(actor, new PlanRequest(staged.FileName, staged.Content, campaign),
+        var id = await operations.StartOnceAsync(Actor.PersonId, $"{Purpose}:{staged.Id}", "plan-import", text["ImportingPlan", staged.FileName],
+            (progress, ct) => import.RunAsync(actor, new PlanRequest(staged.FileName, staged.Content, campaign, ExpectedVersion: version),
                 new Progress(progress), ct), HttpContext.RequestAborted);
         return Redirect($"/operations/{id}");
     }
