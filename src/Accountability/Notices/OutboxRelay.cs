@@ -21,7 +21,8 @@ public interface IOutboxTransport
 }
 
 /// <summary>
-/// The outbox relay, run every minute as a periodic sweep. A pass leases a batch of due messages (moving their next
+/// The outbox relay, run every minute as a periodic sweep (in its own scheduler job: a pass can wait minutes on slow
+/// destinations, and the timers must not wait with it). A pass leases a batch of due messages (moving their next
 /// attempt past the lease, <c>FOR UPDATE SKIP LOCKED</c>, committed at once, so no transaction stays open across the
 /// network and two nodes never take the same message), delivers them, then marks each delivered or schedules its retry
 /// with a doubling back-off; after the last attempt it is marked abandoned, never deleted. Delivery is at least once:
@@ -57,7 +58,10 @@ public sealed partial class OutboxRelay(
         WHERE id = @id
         """;
 
-    public string Name => "outbox-relay";
+    /// <summary>The sweep's name; the scheduler runs it in its own job so that a slow destination delays no other sweep.</summary>
+    public const string SweepName = "outbox-relay";
+
+    public string Name => SweepName;
 
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
