@@ -1,5 +1,6 @@
 using System.Globalization;
 using Accountability.Cycles;
+using Accountability.Notices;
 using Microsoft.Extensions.Options;
 using Quartz;
 
@@ -9,7 +10,8 @@ namespace Accountability.Web.Cycles;
 // safe to run twice (the use cases are idempotent). RequestRecovery: when the node running one dies, another node
 // runs it again once the cluster declares the first dead.
 
-/// <summary>Every minute: the periodic sweeps (assignment timers, outbox relay ...).</summary>
+/// <summary>Every minute: the periodic sweeps (assignment timers, consequence responses ...) but the outbox relay,
+/// which has its own job (<see cref="OutboxRelayJob"/>) so that a slow destination never makes a timer late.</summary>
 [DisallowConcurrentExecution]
 public sealed partial class SweepJob(RunPeriodicSweeps sweeps, ILogger<SweepJob> logger) : IJob
 {
@@ -17,7 +19,7 @@ public sealed partial class SweepJob(RunPeriodicSweeps sweeps, ILogger<SweepJob>
 
     public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
     {
-        foreach (var result in await sweeps.RunAsync(cancellationToken))
+        foreach (var result in await sweeps.RunAsync(RunPeriodicSweeps.AllBut(OutboxRelay.SweepName), cancellationToken))
         {
             if (result.Handled > 0)
             {
@@ -28,6 +30,28 @@ public sealed partial class SweepJob(RunPeriodicSweeps sweeps, ILogger<SweepJob>
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep {Sweep} handled {Count}")]
     private partial void LogSwept(string sweep, int count);
+}
+
+/// <summary>Every minute: the outbox relay alone. A pass may wait on slow destinations (a batch of webhooks, each up to
+/// its timeout); only the next relay pass waits for it (one at a time across the cluster).</summary>
+[DisallowConcurrentExecution]
+public sealed partial class OutboxRelayJob(RunPeriodicSweeps sweeps, ILogger<OutboxRelayJob> logger) : IJob
+{
+    public static readonly JobKey Key = new("outbox.relay", "accountability");
+
+    public async ValueTask Execute(IJobExecutionContext context, CancellationToken cancellationToken = default)
+    {
+        foreach (var result in await sweeps.RunAsync(RunPeriodicSweeps.Only(OutboxRelay.SweepName), cancellationToken))
+        {
+            if (result.Handled > 0)
+            {
+                LogRelayed(result.Handled);
+            }
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Outbox relay delivered {Count}")]
+    private partial void LogRelayed(int count);
 }
 
 /// <summary>At each close of one campaign cycle (the trigger's data names both): every due period not yet

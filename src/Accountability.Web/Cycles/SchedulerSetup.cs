@@ -16,7 +16,7 @@ public sealed class SchedulerOptions
     /// engine by hand). Every node of a cluster normally runs the scheduler.</summary>
     public bool Enabled { get; set; } = true;
 
-    /// <summary>How often the periodic sweeps run (timers, outbox relay).</summary>
+    /// <summary>How often the periodic sweeps run (timers ...) and, in its own job, the outbox relay.</summary>
     public TimeSpan SweepInterval { get; set; } = TimeSpan.FromMinutes(1);
 
     /// <summary>How often campaign cycle triggers are brought in line with the campaigns' cadences.</summary>
@@ -76,7 +76,8 @@ public static class SchedulerSetup
                 s.InstanceName = "accountability";
                 s.IdleWaitTime = options.IdleWaitTime;
             });
-            q.UseDefaultThreadPool(4);
+            // One more than before the relay had its own job, which may hold its thread for minutes on slow destinations.
+            q.UseDefaultThreadPool(5);
             q.UsePersistentStore(store =>
             {
                 // The application's own data source (its connection string may hold a password Npgsql will not echo).
@@ -95,6 +96,12 @@ public static class SchedulerSetup
 
             q.AddJob<SweepJob>(j => j.WithIdentity(SweepJob.Key).StoreDurably().RequestRecovery());
             q.AddTrigger(t => t.ForJob(SweepJob.Key).WithIdentity("sweeps.every-interval").StartNow()
+                .WithSchedule(SimpleScheduleBuilder.Create().WithInterval(options.SweepInterval).RepeatForever()
+                    .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
+
+            // Its own job: a relay pass waiting on a slow destination must not hold the timer sweep back.
+            q.AddJob<OutboxRelayJob>(j => j.WithIdentity(OutboxRelayJob.Key).StoreDurably().RequestRecovery());
+            q.AddTrigger(t => t.ForJob(OutboxRelayJob.Key).WithIdentity("outbox.relay.every-interval").StartNow()
                 .WithSchedule(SimpleScheduleBuilder.Create().WithInterval(options.SweepInterval).RepeatForever()
                     .WithMisfireInstruction(SimpleTriggerMisfireInstruction.NextWithRemainingCount)));
 

@@ -115,9 +115,15 @@ public sealed partial class ClosePeriod(
     private const string Publish = """
         UPDATE cycle_run SET status = 'published', published_revision = published_revision + 1, published_at = @now,
                              published_wall_at = clock_timestamp(), published_by = @node, snapshot_id = @snapshotId,
-                             summary = @summary::jsonb
+                             summary = @summary::jsonb, last_error = NULL, failed_at = NULL
         WHERE id = @id AND attempt = @attempt
         RETURNING published_revision
+        """;
+
+    // Fenced like the publication: a failure of an attempt that was superseded is not this run's to record.
+    private const string RecordFailure = """
+        UPDATE cycle_run SET status = 'failed', last_error = @error, failed_at = @now
+        WHERE id = @id AND attempt = @attempt AND status = 'running'
         """;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
@@ -137,7 +143,38 @@ public sealed partial class ClosePeriod(
             claim = claimed;
         }
 
-        return await CloseClaimedAsync(campaign, cycle, period, mode, actor, claim, cancellationToken);
+        if (claim is null)
+        {
+            return await CloseClaimedAsync(campaign, cycle, period, mode, actor, claim, cancellationToken);
+        }
+
+        try
+        {
+            return await CloseClaimedAsync(campaign, cycle, period, mode, actor, claim, cancellationToken);
+        }
+        catch (Exception e)
+        {
+            // The close rolled back; the claim it committed would otherwise say 'running' for ever. A node that dies
+            // records nothing: its claim stays 'running' until another attempt takes the period over.
+            await RecordFailureAsync(campaign, cycle, period, claim, e);
+            throw;
+        }
+    }
+
+    private async Task RecordFailureAsync(CampaignCycles campaign, CycleDefinition cycle, Period period, RunClaim claim, Exception failure)
+    {
+        LogRunFailed(failure, campaign.Code, cycle.Cycle, period.Key, claim.Attempt);
+        try
+        {
+            // Not the caller's token: a run cancelled by shutdown is recorded as failed too.
+            await using var connection = await dataSource.OpenConnectionAsync(CancellationToken.None);
+            await connection.ExecuteAsync(RecordFailure, new { id = claim.RunId, attempt = claim.Attempt, error = failure.Message, now = time.GetUtcNow() });
+        }
+        catch (Exception e) when (e is NpgsqlException or TimeoutException)
+        {
+            // The database is what failed: the claim stays 'running' and the reconciler retries the period.
+            LogFailureNotRecorded(e, campaign.Code, cycle.Cycle, period.Key, claim.Attempt);
+        }
     }
 
     /// <summary>Takes the next attempt of the period's run, in its own committed transaction: the attempt it takes must
@@ -319,6 +356,12 @@ public sealed partial class ClosePeriod(
     private static CycleRunResult Empty(CampaignCycles campaign, CycleDefinition cycle, Period period, CycleRunOutcome outcome,
         DateTimeOffset closeAt, long? runId, int attempt, int revision, string summary) =>
         new(campaign.Code, cycle.Cycle, period.Key, outcome, runId, attempt, revision, closeAt, [], 0, 0, 0, 0, summary);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run of {Campaign} {Cycle} {Period} (attempt {Attempt}) failed; recorded as failed, nothing of it was written")]
+    private partial void LogRunFailed(Exception exception, string campaign, string cycle, string period, int attempt);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Run of {Campaign} {Cycle} {Period} (attempt {Attempt}) failed and its failure could not be recorded")]
+    private partial void LogFailureNotRecorded(Exception exception, string campaign, string cycle, string period, int attempt);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Closed {Campaign} {Cycle} {Period} (attempt {Attempt}, revision {Revision}) on {Node}")]
     private partial void LogClosed(string campaign, string cycle, string period, int attempt, int revision, string node);

@@ -24,7 +24,8 @@ public sealed record CampaignCycles(
         cycle.PeriodsOf(StartsOn, EndsOn).TakeWhile(p => cycle.CloseOf(p) <= now).Where(p => cycle.CloseOf(p) > CreatedAt);
 }
 
-/// <summary>One row of <c>cycle_run</c>, as the CLI and the API list it.</summary>
+/// <summary>One row of <c>cycle_run</c>, as the CLI and the API list it. A failed run (status <c>failed</c>) carries its
+/// error; a failed correction keeps the publication it was correcting (revision, time, summary).</summary>
 public sealed record CycleRunRow(
     long Id,
     string Cycle,
@@ -37,7 +38,9 @@ public sealed record CycleRunRow(
     int PublishedRevision,
     DateTimeOffset? PublishedAt,
     string? PublishedBy,
-    string Summary);
+    string Summary,
+    string? Error,
+    DateTimeOffset? FailedAt);
 
 /// <summary>When a campaign's cycle should fire, for the scheduler to keep one trigger per (campaign, cycle).</summary>
 public sealed record CycleSchedule(
@@ -60,7 +63,8 @@ public sealed class CycleRunStore(NpgsqlDataSource dataSource) : IStore
     private const string SelectRuns = """
         SELECT r.id AS Id, r.cycle AS Cycle, r.period AS Period, r.close_at AS CloseAt, r.status AS Status, r.attempt AS Attempt,
                r.claimed_by AS ClaimedBy, r.claimed_at AS ClaimedAt, r.published_revision AS PublishedRevision,
-               r.published_at AS PublishedAt, r.published_by AS PublishedBy, r.summary::text AS Summary
+               r.published_at AS PublishedAt, r.published_by AS PublishedBy, r.summary::text AS Summary,
+               r.last_error AS Error, r.failed_at AS FailedAt
         FROM cycle_run r JOIN campaign c ON c.id = r.campaign_id
         WHERE c.code = @campaignCode
         ORDER BY r.close_at, r.cycle

@@ -21,7 +21,8 @@ public interface IOutboxTransport
 }
 
 /// <summary>
-/// The outbox relay, run every minute as a periodic sweep. A pass leases a batch of due messages (moving their next
+/// The outbox relay, run every minute as a periodic sweep (in its own scheduler job: a pass can wait minutes on slow
+/// destinations, and the timers must not wait with it). A pass leases a batch of due messages (moving their next
 /// attempt past the lease, <c>FOR UPDATE SKIP LOCKED</c>, committed at once, so no transaction stays open across the
 /// network and two nodes never take the same message), delivers them, then marks each delivered or schedules its retry
 /// with a doubling back-off; after the last attempt it is marked abandoned, never deleted. Delivery is at least once:
@@ -46,27 +47,43 @@ public sealed partial class OutboxRelay(
         UPDATE outbox_message m SET attempts = m.attempts + 1, next_attempt_at = @leaseUntil
         FROM due WHERE m.id = due.id
         RETURNING m.id AS Id, m.channel AS Channel, m.destination AS Destination, m.payload::text AS Payload,
-                  m.dedupe_key AS DedupeKey, m.attempts AS Attempts
+                  m.dedupe_key AS DedupeKey, m.attempts AS Attempts, m.next_attempt_at AS LeaseUntil
         """;
 
-    private const string MarkDelivered = "UPDATE outbox_message SET delivered_at = @now, last_error = NULL WHERE id = @id";
+    // The outcome is written only while this relay still holds the lease: the attempt it took (each lease counts one)
+    // and the lease's end, as the database stored them, are the lease token. A relay that overran its lease finds the
+    // message leased again by another (one more attempt) and writes nothing over that relay's outcome.
+    private const string MarkDelivered = """
+        UPDATE outbox_message SET delivered_at = @now, last_error = NULL
+        WHERE id = @id AND attempts = @attempts AND next_attempt_at = @leaseUntil AND delivered_at IS NULL AND abandoned_at IS NULL
+        """;
 
     private const string MarkFailed = """
         UPDATE outbox_message SET last_error = @error, next_attempt_at = @retryAt,
                                   abandoned_at = CASE WHEN @abandon THEN @now END
-        WHERE id = @id
+        WHERE id = @id AND attempts = @attempts AND next_attempt_at = @leaseUntil AND delivered_at IS NULL AND abandoned_at IS NULL
         """;
 
-    public string Name => "outbox-relay";
+    /// <summary>A leased message and the lease's end, as stored.</summary>
+    private sealed record LeasedMessage(long Id, string Channel, string Destination, string Payload, string DedupeKey, int Attempts,
+        DateTimeOffset LeaseUntil)
+    {
+        public OutboxDelivery Delivery => new(Id, Channel, Destination, Payload, DedupeKey, Attempts);
+    }
+
+    /// <summary>The sweep's name; the scheduler runs it in its own job so that a slow destination delays no other sweep.</summary>
+    public const string SweepName = "outbox-relay";
+
+    public string Name => SweepName;
 
     public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
     {
         var o = options.Value;
         var now = time.GetUtcNow();
-        List<OutboxDelivery> leased;
+        List<LeasedMessage> leased;
         await using (var connection = await dataSource.OpenConnectionAsync(cancellationToken))
         {
-            leased = (await connection.QueryAsync<OutboxDelivery>(new CommandDefinition(Lease,
+            leased = (await connection.QueryAsync<LeasedMessage>(new CommandDefinition(Lease,
                 new { now, batch = o.BatchSize, leaseUntil = now + o.Lease }, cancellationToken: cancellationToken))).OrderBy(m => m.Id).ToList();
         }
 
@@ -78,7 +95,7 @@ public sealed partial class OutboxRelay(
             {
                 var transport = transports.FirstOrDefault(t => t.Channel == message.Channel)
                                 ?? throw new InvalidOperationException($"no transport for channel '{message.Channel}'");
-                await transport.DeliverAsync(message, cancellationToken);
+                await transport.DeliverAsync(message.Delivery, cancellationToken);
                 error = null;
             }
             catch (Exception e) when (e is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
@@ -90,14 +107,28 @@ public sealed partial class OutboxRelay(
             var at = time.GetUtcNow();
             if (error is null)
             {
-                await connection.ExecuteAsync(MarkDelivered, new { id = message.Id, now = at });
+                if (await connection.ExecuteAsync(MarkDelivered,
+                        new { id = message.Id, attempts = message.Attempts, leaseUntil = message.LeaseUntil, now = at }) == 0)
+                {
+                    LogLeaseLost(message.Id, message.Attempts, "delivered");
+                    continue;
+                }
+
                 handled++;
                 continue;
             }
 
             var abandon = message.Attempts >= o.MaxAttempts;
             var backoff = TimeSpan.FromTicks(Math.Min(o.MaxBackoff.Ticks, o.FirstBackoff.Ticks * (1L << Math.Min(message.Attempts - 1, 20))));
-            await connection.ExecuteAsync(MarkFailed, new { id = message.Id, error, retryAt = at + backoff, abandon, now = at });
+            if (await connection.ExecuteAsync(MarkFailed, new
+                {
+                    id = message.Id, attempts = message.Attempts, leaseUntil = message.LeaseUntil, error, retryAt = at + backoff, abandon, now = at,
+                }) == 0)
+            {
+                LogLeaseLost(message.Id, message.Attempts, "failed");
+                continue;
+            }
+
             if (abandon)
             {
                 LogAbandoned(message.Id, message.Channel, message.Destination, message.Attempts, error);
@@ -110,6 +141,9 @@ public sealed partial class OutboxRelay(
 
         return handled;
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox message {Id}: attempt {Attempt} ended ({Outcome}) after its lease had passed to another relay, whose outcome stands")]
+    private partial void LogLeaseLost(long id, int attempt, string outcome);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Outbox message {Id} to {Channel} {Destination} failed (attempt {Attempt}); retry in {Backoff}: {Error}")]
     private partial void LogRetry(long id, string channel, string destination, int attempt, TimeSpan backoff, string error);
