@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using Accountability.Audit;
 using Dapper;
 using Npgsql;
 
@@ -12,7 +13,8 @@ public sealed record ApiTokenInfo(long Id, string Name, DateTimeOffset CreatedAt
     DateTimeOffset? RevokedAt);
 
 /// <summary>Bearer tokens for the API. The token is 32 random bytes shown once; only its SHA-256 is stored, so a
-/// copy of the database does not let anyone call the API.</summary>
+/// copy of the database does not let anyone call the API. Issuing and revoking are audited (whose, which token id and
+/// name, never the token) in the same transaction: who could call the API when is part of the record.</summary>
 public sealed class ApiTokens(NpgsqlDataSource dataSource, PersonStore people, TimeProvider time) : IUseCase
 {
     public const string Prefix = "acct_";
@@ -21,6 +23,7 @@ public sealed class ApiTokens(NpgsqlDataSource dataSource, PersonStore people, T
     private const string InsertToken = """
         INSERT INTO api_token (person_id, name, token_sha256, created_at, expires_at)
         VALUES (@personId, @name, @hash, @now, @expires)
+        RETURNING id
         """;
 
     private const string SelectToken = """
@@ -34,9 +37,12 @@ public sealed class ApiTokens(NpgsqlDataSource dataSource, PersonStore people, T
         WHERE id = @id AND (last_used_at IS NULL OR last_used_at < @now - interval '1 minute')
         """;
 
-    // Revoking a token twice is not an error: the first time stays recorded.
+    // Revoking a token twice is not an error: the first time stays recorded (and is the one audited). The answer is
+    // null when the person has no such token, else whether this call revoked it.
     private const string RevokeToken = """
-        UPDATE api_token SET revoked_at = coalesce(revoked_at, @now) WHERE id = @id AND person_id = @personId
+        WITH t AS (SELECT id, name, revoked_at FROM api_token WHERE id = @id AND person_id = @personId FOR UPDATE)
+        UPDATE api_token a SET revoked_at = coalesce(t.revoked_at, @now) FROM t WHERE a.id = t.id
+        RETURNING t.revoked_at IS NULL AS Revoked, t.name AS Name
         """;
 
     private const string SelectTokens = """
@@ -53,11 +59,13 @@ public sealed class ApiTokens(NpgsqlDataSource dataSource, PersonStore people, T
         var token = Prefix + Convert.ToBase64String(RandomNumberGenerator.GetBytes(32))
             .TrimEnd('=').Replace('+', '-').Replace('/', '_');
         var now = time.GetUtcNow();
+        var expires = now + (lifetime ?? DefaultLifetime);
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        await connection.ExecuteAsync(InsertToken, new
-        {
-            personId, name, hash = Sha256(token), now, expires = now + (lifetime ?? DefaultLifetime),
-        });
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var id = await connection.ExecuteScalarAsync<long>(InsertToken, new { personId, name, hash = Sha256(token), now, expires });
+        await AuditLog.AppendAsync(connection, [AuditEntry.Create("api_token.issued", AuditActor.Person(personId), now,
+            new { token_id = id, name, expires_at = expires })], cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
         return token;
     }
 
@@ -88,8 +96,18 @@ public sealed class ApiTokens(NpgsqlDataSource dataSource, PersonStore people, T
     /// <summary>Revokes one of <paramref name="personId"/>'s tokens; false when they have no token with that id.</summary>
     public async Task<bool> RevokeAsync(long personId, long tokenId, CancellationToken cancellationToken = default)
     {
+        var now = time.GetUtcNow();
         await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        return await connection.ExecuteAsync(RevokeToken, new { id = tokenId, personId, now = time.GetUtcNow() }) == 1;
+        await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
+        var row = await connection.QuerySingleOrDefaultAsync<(bool Revoked, string Name)?>(RevokeToken, new { id = tokenId, personId, now });
+        if (row is { Revoked: true } revoked)
+        {
+            await AuditLog.AppendAsync(connection, [AuditEntry.Create("api_token.revoked", AuditActor.Person(personId), now,
+                new { token_id = tokenId, name = revoked.Name })], cancellationToken);
+        }
+
+        await transaction.CommitAsync(cancellationToken);
+        return row is not null;
     }
 
     /// <summary>The person's tokens, live ones and those expired or revoked within the last 30 days, newest first: what

@@ -16,5 +16,6 @@ public sealed class AcceptSubmission(AssignmentTransitions transitions) : IUseCa
                 VerifiedBy = s.Actor.PersonId,
                 ClosedAt = s.Context.Definition.IsOpen(s.Decision.To) ? null : s.Now,
             },
+            check: s => SubmitterMayNotVerifyTheirOwnSubmissionRule.CheckAsync(s, "accept"),
             cancellationToken: cancellationToken);
 }

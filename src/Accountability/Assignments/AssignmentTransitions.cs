@@ -74,7 +74,8 @@ public sealed partial class AssignmentTransitions(
 
     /// <summary>Runs <paramref name="trigger"/>. <paramref name="change"/> returns the item after the action (the
     /// state is set afterwards from the decision); <paramref name="write"/> writes the action's own records;
-    /// <paramref name="writeRefusal"/> writes them for a refusal the definition records.</summary>
+    /// <paramref name="writeRefusal"/> writes them for a refusal the definition records; <paramref name="check"/> checks
+    /// the action's own rules once the row is locked and the workflow allows the action.</summary>
     public async Task<ActionResult> RunAsync(
         Actor actor,
         ActionRequest request,
@@ -84,6 +85,7 @@ public sealed partial class AssignmentTransitions(
         Func<ActionStep, AssignmentFacts>? change = null,
         Func<ActionStep, Task>? write = null,
         Func<ActionStep, Task>? writeRefusal = null,
+        Func<ActionStep, Task>? check = null,
         CancellationToken cancellationToken = default)
     {
         var snapshot = await store.FindAsync(request.AssignmentId, cancellationToken)
@@ -148,6 +150,18 @@ public sealed partial class AssignmentTransitions(
             }
 
             throw new BusinessRuleBrokenException(decision.RefusalRule!, decision.RefusalMessage!, current);
+        }
+
+        if (check is not null)
+        {
+            try
+            {
+                await check(step);
+            }
+            catch (BusinessRuleBrokenException broken) when (broken.Current is null)
+            {
+                throw new BusinessRuleBrokenException(broken.Rule, broken.Message, AssignmentView.From(before, definition));
+            }
         }
 
         var after = (change?.Invoke(step) ?? before) with { State = decision.To };

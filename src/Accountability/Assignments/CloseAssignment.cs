@@ -11,5 +11,6 @@ public sealed class CloseAssignment(AssignmentTransitions transitions) : IUseCas
         transitions.RunAsync(actor, request, "close", [new(WorkflowParty.Verifier, Operation.VerifyItem)],
             new ActionInputs { Note = note },
             change: s => s.Before with { ClosedAt = s.Now },
+            check: s => SubmitterMayNotVerifyTheirOwnSubmissionRule.CheckAsync(s, "close"),
             cancellationToken: cancellationToken);
 }

@@ -36,5 +36,7 @@ public sealed class RecordLookBack(AssignmentTransitions transitions) : IUseCase
                     SubmittedAt = null,
                     ChaserLevel = 0,
                 },
+            // A relapse found by the submitter is a confession, not a conflict of interest; a pass is a ruling.
+            check: result == LookBackResult.Pass ? s => SubmitterMayNotVerifyTheirOwnSubmissionRule.CheckAsync(s, "pass the look-back of") : null,
             cancellationToken: cancellationToken);
 }

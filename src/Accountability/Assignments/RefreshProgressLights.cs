@@ -10,7 +10,7 @@ namespace Accountability.Assignments;
 /// Scheduled progress grows every day, so lights change without anyone acting. Once per local day per campaign (the
 /// first run after midnight in its zone) this recomputes the light of every open item and writes the ones that
 /// changed, set-based. A progress report recomputes its own item at once. The light is derived, so the row version
-/// does not change.
+/// does not change; a row whose version moved on since it was read is not written (the action that moved it set it).
 /// </summary>
 public sealed class RefreshProgressLights(
     NpgsqlDataSource dataSource,
@@ -35,8 +35,13 @@ public sealed class RefreshProgressLights(
         WHERE a.campaign_id = @campaignId AND a.closed_at IS NULL AND a.state <> 'cancelled'
         """;
 
+    // The lights were computed from rows read without locks: an action that changed a row meanwhile (its row version
+    // moved on) has set that row's light from its new state, and wins. Such a row is left to the action; waiting on
+    // its lock and re-checking the version here is what READ COMMITTED does for this UPDATE.
     private const string UpdateLights = """
-        UPDATE assignment a SET light = u.light FROM unnest(@ids, @lights) AS u(id, light) WHERE a.id = u.id
+        UPDATE assignment a SET light = u.light
+        FROM unnest(@ids, @versions, @lights) AS u(id, row_version, light)
+        WHERE a.id = u.id AND a.row_version = u.row_version
         """;
 
     private const string MarkRefreshed = """
@@ -88,6 +93,7 @@ public sealed class RefreshProgressLights(
         }
 
         var ids = new List<long>();
+        var versions = new List<int>();
         var lights = new List<string?>();
         foreach (var item in await connection.QueryAsync<AssignmentFacts>(new CommandDefinition(SelectOpen, new { campaignId },
                      commandTimeout: 600, cancellationToken: cancellationToken, flags: CommandFlags.None)))
@@ -97,18 +103,21 @@ public sealed class RefreshProgressLights(
             if (light != item.Light)
             {
                 ids.Add(item.Id);
+                versions.Add(item.RowVersion);
                 lights.Add(light);
             }
         }
 
+        var written = 0;
         if (ids.Count > 0)
         {
-            await connection.ExecuteAsync(new CommandDefinition(UpdateLights, new { ids = ids.ToArray(), lights = lights.ToArray() },
+            written = await connection.ExecuteAsync(new CommandDefinition(UpdateLights,
+                new { ids = ids.ToArray(), versions = versions.ToArray(), lights = lights.ToArray() },
                 commandTimeout: 600, cancellationToken: cancellationToken));
         }
 
         await connection.ExecuteAsync(MarkRefreshed, new { campaignId, today, now });
         await transaction.CommitAsync(cancellationToken);
-        return ids.Count;
+        return written;
     }
 }

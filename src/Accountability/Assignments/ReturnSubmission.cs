@@ -11,5 +11,6 @@ public sealed class ReturnSubmission(AssignmentTransitions transitions) : IUseCa
         IReadOnlyList<EvidenceUpload>? files = null, CancellationToken cancellationToken = default) =>
         transitions.RunAsync(actor, request, "return", [new(WorkflowParty.Verifier, Operation.VerifyItem)],
             new ActionInputs { Requirements = requirements, FalseReply = falseReply, Files = files ?? [] },
+            check: s => SubmitterMayNotVerifyTheirOwnSubmissionRule.CheckAsync(s, "return"),
             cancellationToken: cancellationToken);
 }

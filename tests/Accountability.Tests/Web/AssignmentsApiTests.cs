@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text.Json;
+using Accountability.Assignments;
 using Accountability.Tests.Assignments;
 
 namespace Accountability.Tests.Web;
@@ -88,6 +89,29 @@ public sealed class AssignmentsApiTests : IAsyncLifetime
         var response = await client.PostAsJsonAsync($"/api/assignments/{_item}/accept", new { });
 
         Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task AcceptingYourOwnSubmission_Is409NamingTheRuleAndTheReason()
+    {
+        // 化雨镇's operator also verifies for 县环保局 (the item's verifying unit), and submitted the item themselves.
+        await _fixture.ScalarAsync<int>("""
+            INSERT INTO membership (person_id, unit_id, role)
+            VALUES ((SELECT id FROM person WHERE login = 'huayu.operator'), (SELECT id FROM unit WHERE code = 'jx-env'), 'verifier')
+            RETURNING 1
+            """);
+        var me = await _fixture.ActorAsync("huayu.operator");
+        await _host.Engine.Get<AcknowledgeAssignment>().RunAsync(me, new ActionRequest(_item));
+        await _host.Engine.Get<SubmitForClosure>().RunAsync(me, new ActionRequest(_item), [AssignmentFixture.Photo()], "已整改");
+        var client = await ClientAsync("huayu.operator");
+
+        var response = await client.PostAsJsonAsync($"/api/assignments/{_item}/accept", new { note = "自己验收" });
+
+        Assert.Equal(HttpStatusCode.Conflict, response.StatusCode);
+        var problem = await JsonAsync(response);
+        Assert.Equal(nameof(SubmitterMayNotVerifyTheirOwnSubmissionRule), problem.GetProperty("rule").GetString());
+        Assert.Contains("another verifier", problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        Assert.Equal("submitted", problem.GetProperty("current").GetProperty("state").GetString());
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 using Accountability.Access;
 using Accountability.Audit;
 using Accountability.Organization;
+using Accountability.Web.Hosting;
 using Accountability.Web.Resources;
 using Accountability.Web.Uploads;
 using Microsoft.AspNetCore.Mvc;
@@ -8,10 +9,13 @@ using Microsoft.Extensions.Localization;
 
 namespace Accountability.Web.Pages.Admin;
 
+/// <summary>What an organisation import started from the page did, for its operation page.</summary>
+public sealed record ImportedOrganization(string FileName, OrganizationImportResult Result);
+
 /// <summary>Upload, check (every problem listed by row and field, nothing written), then confirm the same bytes.</summary>
 [RequestSizeLimit(StagedUploads.MaxBytes)]
 public sealed class ImportOrganizationModel(AccessPolicy access, ImportOrganization import, StagedUploads uploads,
-    IStringLocalizer<Text> text) : SignedInPageModel(access)
+    BackgroundOperations operations, IStringLocalizer<Text> text) : SignedInPageModel(access)
 {
     private const string Purpose = "organization";
 
@@ -32,14 +36,18 @@ public sealed class ImportOrganizationModel(AccessPolicy access, ImportOrganizat
             HttpContext.RequestAborted);
     }
 
+    /// <summary>Imports the checked upload once: a second confirmation of the same upload (a double click, a retried
+    /// post, even one racing the first) shows the first one's import instead of importing again.</summary>
     public async Task<IActionResult> OnPostApplyAsync(Guid upload)
     {
         await RequireAsync(Operation.ManageOrganization);
         var staged = await uploads.GetAsync(Actor.PersonId, Purpose, upload, HttpContext.RequestAborted);
-        var result = await import.RunAsync(staged.FileName, staged.Content, AuditActor.Person(Actor.PersonId), dryRun: false,
+        var actor = AuditActor.Person(Actor.PersonId);
+        var id = await operations.StartOnceAsync(Actor.PersonId, $"{Purpose}:{staged.Id}", "organization-import",
+            text["ImportingOrganization", staged.FileName],
+            async (_, ct) => new ImportedOrganization(staged.FileName,
+                await import.RunAsync(staged.FileName, staged.Content, actor, dryRun: false, ct)),
             HttpContext.RequestAborted);
-        TempData["Message"] = text["OrganizationImported", staged.FileName, result.UnitsAdded, result.UnitsUpdated,
-            result.PeopleAdded, result.PeopleUpdated].Value;
-        return RedirectToPage("/Admin/Organization");
+        return Redirect($"/operations/{id}");
     }
 }

@@ -1,6 +1,7 @@
 using Accountability.Access;
 using Accountability.Cycles;
 using Accountability.Plans;
+using Accountability.Web.Pages.Admin;
 using Accountability.Web.Hosting;
 using Accountability.Web.Resources;
 using Microsoft.AspNetCore.Mvc;
@@ -21,6 +22,8 @@ public sealed class StatusModel(AccessPolicy access, BackgroundOperations operat
 
     public CycleRunResult? Cycle { get; private set; }
 
+    public ImportedOrganization? Organization { get; private set; }
+
     public async Task OnGetAsync(Guid id)
     {
         Operation = await operations.GetAsync(Actor.PersonId, id, HttpContext.RequestAborted)
@@ -29,6 +32,7 @@ public sealed class StatusModel(AccessPolicy access, BackgroundOperations operat
         {
             Plan = Operation.Kind == "plan-import" ? Operation.ResultAs<PlanOutcome>() : null;
             Cycle = Operation.Kind == "cycle-run" ? Operation.ResultAs<CycleRunResult>() : null;
+            Organization = Operation.Kind == "organization-import" ? Operation.ResultAs<ImportedOrganization>() : null;
         }
         else if (Operation.Problems.Count > 0)
         {
