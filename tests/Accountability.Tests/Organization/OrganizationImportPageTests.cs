@@ -65,18 +65,7 @@ public sealed partial class OrganizationImportPageTests : IAsyncLifetime
             return await browser.GetStringAsync(location);
         }
 
-        for (var i = 0; i < 600; i++)
-        {
-            var progress = await browser.GetStringAsync(location + "?handler=Progress");
-            if (!progress.Contains("\"running\"", StringComparison.Ordinal))
-            {
-                return await browser.GetStringAsync(location);
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"{location} still running after a minute");
+        return await WebHost.FinishedOperationPageAsync(browser, location);
     }
 
     [GeneratedRegex("""<form method="post" action="[^"]*handler=Apply[^"]*">.*?</form>""", RegexOptions.Singleline)]

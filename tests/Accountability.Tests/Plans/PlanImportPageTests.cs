@@ -66,7 +66,7 @@ public sealed partial class PlanImportPageTests : IAsyncLifetime
 
         Assert.All(answers, a => Assert.Equal(HttpStatusCode.Redirect, a.StatusCode));
         Assert.Equal(answers[0].Headers.Location, answers[1].Headers.Location);
-        var page = await FinishedOperationPageAsync(browser, answers[0].Headers.Location!.ToString());
+        var page = await WebHost.FinishedOperationPageAsync(browser, answers[0].Headers.Location!.ToString());
         Assert.Contains("operation-done", page);
         Assert.Equal(1, await PlanFixture.CountAsync(_host.Engine, "SELECT count(*) FROM plan_version"));
         Assert.Equal(1, await PlanFixture.CountAsync(_host.Engine, "SELECT count(*) FROM audit_event WHERE kind = 'plan.imported'"));
@@ -84,7 +84,7 @@ public sealed partial class PlanImportPageTests : IAsyncLifetime
 
         var answer = await browser.PostAsync("/plans/import?handler=Apply", new FormUrlEncodedContent(confirm));
 
-        var page = WebUtility.HtmlDecode(await FinishedOperationPageAsync(browser, answer.Headers.Location!.ToString()));
+        var page = WebUtility.HtmlDecode(await WebHost.FinishedOperationPageAsync(browser, answer.Headers.Location!.ToString()));
         Assert.Contains("operation-failed", page);
         Assert.Contains("导入为第 1 版", page);
         Assert.Equal(footprint, await PlanFixture.FootprintAsync(_host.Engine));
@@ -108,23 +108,6 @@ public sealed partial class PlanImportPageTests : IAsyncLifetime
         var fields = HiddenField().Matches(confirmation).ToDictionary(m => m.Groups[1].Value, m => m.Groups[2].Value);
         fields["__RequestVerificationToken"] = WebHost.AntiforgeryToken(checkedPage);
         return fields;
-    }
-
-    /// <summary>The operation's page once its work has finished (the page polls the same way).</summary>
-    private static async Task<string> FinishedOperationPageAsync(HttpClient browser, string location)
-    {
-        for (var i = 0; i < 600; i++)
-        {
-            var progress = await browser.GetStringAsync(location + "?handler=Progress");
-            if (!progress.Contains("\"running\"", StringComparison.Ordinal))
-            {
-                return await browser.GetStringAsync(location);
-            }
-
-            await Task.Delay(100);
-        }
-
-        throw new TimeoutException($"{location} still running after a minute");
     }
 
     [GeneratedRegex("""<form method="post" action="[^"]*handler=Apply[^"]*">.*?</form>""", RegexOptions.Singleline)]

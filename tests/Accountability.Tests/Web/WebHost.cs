@@ -128,6 +128,24 @@ public sealed partial class WebHost : IAsyncDisposable
 
     public static string AntiforgeryToken(string html) => AntiforgeryPattern().Match(html).Groups[1].Value;
 
+    /// <summary>A background operation's page (<c>/operations/{id}</c>) once its work has finished, polled the way the
+    /// page itself polls.</summary>
+    public static async Task<string> FinishedOperationPageAsync(HttpClient browser, string location)
+    {
+        for (var i = 0; i < 600; i++)
+        {
+            var progress = await browser.GetStringAsync(location + "?handler=Progress");
+            if (!progress.Contains("\"running\"", StringComparison.Ordinal))
+            {
+                return await browser.GetStringAsync(location);
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException($"{location} still running after a minute");
+    }
+
     [GeneratedRegex("name=\"__RequestVerificationToken\" type=\"hidden\" value=\"([^\"]+)\"")]
     private static partial Regex AntiforgeryPattern();
 
