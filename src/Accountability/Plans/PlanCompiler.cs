@@ -535,7 +535,8 @@ public sealed class PlanCompiler(UnitDirectory units, PlanCompilationDefinition 
     {
         try
         {
-            return TimeZoneInfo.TryFindSystemTimeZoneById(id, out zone);
+            // Only IANA ids: the database computes local months from the campaign's zone (migration 0651) and knows no others.
+            return TimeZoneInfo.TryFindSystemTimeZoneById(id, out zone) && zone.HasIanaId;
         }
         catch (Exception e) when (e is ArgumentException or IOException or UnauthorizedAccessException or System.Security.SecurityException)
         {

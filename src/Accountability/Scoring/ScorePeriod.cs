@@ -72,8 +72,6 @@ public sealed partial class ScorePeriod(
         RETURNING id
         """;
 
-    private const string SelectEventsThrough = "SELECT coalesce(max(id), 0) FROM scoring_event";
-
     private const string CopyLedger = """
         COPY score_ledger_entry (run_id, unit_id, rule_id, rule_name, rulebook_code, rulebook_version, component, quantity, points, basis,
                                  event_kind, event_count, levels, per_day, event_digest)
@@ -117,8 +115,7 @@ public sealed partial class ScorePeriod(
         // committed can still commit (every writer of scoring events appends), so the filter and highest id a ledger
         // line refers to its events by stay exact; the head itself is left free while the period is scored.
         await AuditLog.WaitForAppendersAsync(connection, dataSource, cancellationToken);
-        var eventsThrough = await connection.ExecuteScalarAsync<long>(new CommandDefinition(SelectEventsThrough, cancellationToken: cancellationToken));
-        var facts = await inputs.GatherAsync(connection, rulebook, scope, cancellationToken, eventsThrough);
+        var facts = await inputs.GatherAsync(connection, rulebook, scope, cancellationToken);
         Phase("gather");
         var previous = await LoadPreviousStateAsync(connection, campaign.Id, scope.Cycle, scope.Period, cancellationToken);
         var outcome = PeriodComputation.Compute(rulebook, facts, previous);
@@ -136,7 +133,7 @@ public sealed partial class ScorePeriod(
             periodStart = scope.PeriodStart, periodEnd = scope.PeriodEnd, cutoff = scope.Cutoff, code = rulebook.Code,
             version = rulebook.Version, sha256 = rulebook.Sha256, reason = request.Reason, appealId = request.AppealId,
             cycleRunId = request.CycleRunId, supersedes, state = StateJson(outcome.Next), now = request.Now,
-            eventsThrough, excludedEventIds = (facts.ExcludedEventIds ?? []).ToArray(),
+            eventsThrough = facts.EventsThrough, excludedEventIds = (facts.ExcludedEventIds ?? []).ToArray(),
         }, cancellationToken: cancellationToken));
 
         var digests = await WriteLedgerAsync(connection, runId, rulebook, facts, outcome.Ledger, cancellationToken);

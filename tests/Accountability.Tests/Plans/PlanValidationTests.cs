@@ -60,6 +60,27 @@ public sealed class PlanValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Import_WithAWindowsZoneName_IsRefusedForTheZoneAlone()
+    {
+        // .NET on Linux finds "China Standard Time", but PostgreSQL, which reckons the campaign's months, does not.
+        var problems = await RefusedAsync(PlanFixture.Yaml("""
+            campaign:
+              code: windows-zone
+              name: 时区方案
+              headquarters: 县攻坚办
+              starts_on: 2017-09-01
+              ends_on: 2017-12-31
+              time_zone: China Standard Time
+            tasks:
+              - { number: "1", title: 散乱污, lead: 县环保局, deadline: 2017年12月底前 }
+            """, "zone.yaml"));
+
+        var problem = Assert.Single(problems, p => !p.IsWarning);
+        Assert.Equal(("zone.yaml", "campaign.time_zone"), (problem.File, problem.Field));
+        Assert.Contains("China Standard Time", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Import_TaskAndLedgerErrors_AreAllReportedWithTheirLinesAndFields()
     {
         var problems = await RefusedAsync(PlanFixture.Yaml(PlanFixture.Plan("""

@@ -58,6 +58,25 @@ public sealed class ScorePeriodTests : IAsyncLifetime
         Assert.Contains(consequences, c => c.Kind == "supervision_order" && c.Rules.SequenceEqual(["red-light-supervision"]));
     }
 
+    [Theory]
+    [InlineData("DELETE FROM score_run")]
+    [InlineData("TRUNCATE score_run CASCADE")]
+    public async Task Ledger_WithoutForeignKeys_EveryLineNamesItsRunAndUnit_AndNoRunCanBeDeleted(string sql)
+    {
+        await SeedOctoberAsync();
+        var result = await _world.ScoreAsync("2017-10");
+
+        var lines = await _world.ScalarAsync<long>("SELECT count(*) FROM score_ledger_entry WHERE run_id = @RunId", new { result.RunId });
+        var sound = await _world.ScalarAsync<long>("""
+            SELECT count(*) FROM score_ledger_entry l JOIN score_run r ON r.id = l.run_id JOIN unit u ON u.id = l.unit_id WHERE l.run_id = @RunId
+            """, new { result.RunId });
+        Assert.True(lines > 0);
+        Assert.Equal(lines, sound);
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => _world.ScalarAsync<int>(sql + "; SELECT 1"));
+        Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        Assert.Equal(1, await _world.ScalarAsync<long>("SELECT count(*) FROM score_run WHERE id = @RunId", new { result.RunId }));
+    }
+
     [Fact]
     public async Task LedgerLine_AfterLaterEventsOfThePeriod_StillFindsExactlyTheEventsItCounted()
     {
