@@ -26,6 +26,31 @@ public sealed class SimulationTests
     }
 
     [Fact]
+    public void Scenario_WithAWindowsZoneName_IsRefusedAtItsTimeZone()
+    {
+        // .NET on Linux finds "China Standard Time"; PostgreSQL, which reckons the campaign's months, does not.
+        // Written elsewhere than the samples folder, which another test reads whole.
+        var file = Path.Combine(Path.GetTempPath(), $"zone-{Guid.NewGuid():N}.yaml");
+        var organization = Path.GetFullPath(Path.Combine(Path.GetDirectoryName(Sample)!, "../organization/jinxiang-county.yaml"));
+        File.WriteAllText(file, File.ReadAllText(Sample)
+            .Replace("organization: ../organization/jinxiang-county.yaml", "organization: " + organization, StringComparison.Ordinal)
+            .Replace("\nuntil:", "\ntime_zone: China Standard Time\nuntil:", StringComparison.Ordinal));
+        try
+        {
+            var problems = new List<InputProblem>();
+            ScenarioReader.Read(file, problems);
+
+            var problem = Assert.Single(problems);
+            Assert.Equal("time_zone", problem.Field);
+            Assert.Contains("China Standard Time", problem.Reason, StringComparison.Ordinal);
+        }
+        finally
+        {
+            File.Delete(file);
+        }
+    }
+
+    [Fact]
     public async Task SampleScenario_PlayedTwice_GivesByteIdenticalReportsOfWhatTheCapabilitiesDid()
     {
         var scenario = ScenarioReader.Read(Sample, [])!;

@@ -133,9 +133,15 @@ public static class ScenarioReader
         TimeZoneInfo? zone = null;
         try
         {
-            zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone);
+            // Only IANA ids: the database reckons the campaign's months in its zone (migration 0651) and knows no others.
+            zone = TimeZoneInfo.FindSystemTimeZoneById(timeZone) is { HasIanaId: true } found ? found : null;
         }
         catch (Exception e) when (e is TimeZoneNotFoundException or InvalidTimeZoneException)
+        {
+            zone = null;
+        }
+
+        if (zone is null)
         {
             yaml.ErrorAt(root, "time_zone", $"'{timeZone}' is not a time zone (an IANA id such as Asia/Shanghai)");
         }
