@@ -69,6 +69,8 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
                        html, data, sha256, issued_at) FROM STDIN (FORMAT BINARY)
         """;
 
+    // COPY returns nothing: the new versions are found again by natural key and version (unique). Their ids were given in
+    // the order the rows were written, as the INSERT gave them.
     private const string SelectIssued = """
         SELECT d.id, d.natural_key
         FROM unnest(@keys, @versions) AS k(natural_key, version)
