@@ -8,6 +8,7 @@ using Accountability.Scoring;
 using Dapper;
 using Microsoft.Extensions.Options;
 using Npgsql;
+using NpgsqlTypes;
 
 namespace Accountability.Documents;
 
@@ -60,14 +61,20 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
         RETURNING last_number
         """;
 
-    private const string InsertMany = """
-        INSERT INTO document (campaign_id, kind, period, natural_key, version, supersedes_id, number, title, issuer_unit_id,
-                              recipient_unit_id, html, data, sha256, issued_at)
-        SELECT @campaignId, d.kind, @period, d.natural_key, d.version, d.supersedes_id, d.number, d.title, @issuer, d.recipient, d.html,
-               d.data::jsonb, d.sha256, @now
-        FROM unnest(@kinds, @keys, @versions, @supersedes, @numbers, @titles, @recipients, @htmls, @datas, @hashes)
-             AS d(kind, natural_key, version, supersedes_id, number, title, recipient, html, data, sha256)
-        RETURNING id, natural_key
+    // Binary COPY rather than an INSERT of unnest()ed arrays: the rows stream to the server while the next document is
+    // still being rendered, so the server parses and compresses (a county's ranking bulletin is megabytes of HTML and
+    // JSON) while the engine renders, instead of after it; and no parameter array holds every document at once.
+    private const string CopyDocuments = """
+        COPY document (campaign_id, kind, period, natural_key, version, supersedes_id, number, title, issuer_unit_id, recipient_unit_id,
+                       html, data, sha256, issued_at) FROM STDIN (FORMAT BINARY)
+        """;
+
+    // COPY returns nothing: the new versions are found again by natural key and version (unique). Their ids were given in
+    // the order the rows were written, as the INSERT gave them.
+    private const string SelectIssued = """
+        SELECT d.id, d.natural_key
+        FROM unnest(@keys, @versions) AS k(natural_key, version)
+        JOIN document d ON d.natural_key = k.natural_key AND d.version = k.version
         """;
 
     public async Task<IssuedDocuments> IssueAsync(NpgsqlConnection connection, PeriodDocumentsRequest request, CancellationToken cancellationToken)
@@ -98,52 +105,57 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
 
         var rows = new List<NewDocument>();
         var kept = new Dictionary<string, long>();
-        foreach (var draft in drafts)
+        await using (var copy = await connection.BeginBinaryImportAsync(CopyDocuments, cancellationToken))
         {
-            var previous = latest.GetValueOrDefault(draft.NaturalKey);
-            var number = numbers.TryGetValue(draft.NaturalKey, out var n) ? n : previous!.Number;
-            var document = draft.Render(number);
-            var html = document.ToHtml();
-            var sha256 = Sha256(html);
-            // The issue date is not content: a period scored again on a later day with the same outcome says what the
-            // version in force says, dated the day it was issued, and is no correction.
-            if (previous is { Revoked: false }
-                && (previous.Sha256 == sha256
-                    || previous.Sha256 == Sha256((document with { Date = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(previous.IssuedAt, campaign.Zone).DateTime) }).ToHtml())))
+            copy.Timeout = TimeSpan.FromMinutes(10);
+            foreach (var draft in drafts)
             {
-                kept[draft.NaturalKey] = previous.Id;
-                continue;
+                var previous = latest.GetValueOrDefault(draft.NaturalKey);
+                var number = numbers.TryGetValue(draft.NaturalKey, out var n) ? n : previous!.Number;
+                var document = draft.Render(number);
+                var html = document.ToHtml();
+                var sha256 = Sha256(html);
+                // The issue date is not content: a period scored again on a later day with the same outcome says what the
+                // version in force says, dated the day it was issued, and is no correction.
+                if (previous is { Revoked: false }
+                    && (previous.Sha256 == sha256
+                        || previous.Sha256 == Sha256((document with { Date = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(previous.IssuedAt, campaign.Zone).DateTime) }).ToHtml())))
+                {
+                    kept[draft.NaturalKey] = previous.Id;
+                    continue;
+                }
+
+                var row = new NewDocument(draft.Kind, draft.NaturalKey, previous is null ? 1 : previous.Version + 1, previous?.Id, number, draft.Title,
+                    draft.RecipientUnitId, html, JsonSerializer.Serialize(draft.Data, AuditEntry.PayloadJsonOptions), sha256, draft.NotifyUnits);
+                rows.Add(row);
+                await WriteAsync(copy, row, request, cancellationToken);
             }
 
-            rows.Add(new NewDocument(draft.Kind, draft.NaturalKey, previous is null ? 1 : previous.Version + 1, previous?.Id, number, draft.Title,
-                draft.RecipientUnitId, html, JsonSerializer.Serialize(draft.Data, AuditEntry.PayloadJsonOptions), sha256,
-                draft.NotifyUnits));
-        }
+            // Documents this period had that the run no longer produces are revoked by a new version saying so.
+            var produced = drafts.Select(d => d.NaturalKey).ToHashSet();
+            var issuerName = request.Rulebook.Issuer ?? campaign.Name;
+            var date = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(request.Now, campaign.Zone).DateTime);
+            foreach (var stale in latest.Values.Where(d => !d.Revoked && !produced.Contains(d.NaturalKey)).OrderBy(d => d.NaturalKey, StringComparer.Ordinal))
+            {
+                var title = $"关于撤销《{stale.Title}》的通知";
+                var html = new OfficialDocument(issuerName, stale.Number, title, null,
+                    [new Paragraph($"经申诉复核重新计算，《{stale.Title}》（{stale.Number}）所依据的情形已不存在，现予撤销。")],
+                    issuerName, date, [], "撤销").ToHtml();
+                var row = new NewDocument(stale.Kind, stale.NaturalKey, stale.Version + 1, stale.Id, stale.Number, title, stale.Recipient, html,
+                    JsonSerializer.Serialize(new { revoked = true, revokes = stale.Id }), Sha256(html), stale.Recipient is { } r ? [r] : []);
+                rows.Add(row);
+                await WriteAsync(copy, row, request, cancellationToken);
+            }
 
-        // Documents this period had that the run no longer produces are revoked by a new version saying so.
-        var produced = drafts.Select(d => d.NaturalKey).ToHashSet();
-        var issuerName = request.Rulebook.Issuer ?? campaign.Name;
-        var date = DateOnly.FromDateTime(TimeZoneInfo.ConvertTime(request.Now, campaign.Zone).DateTime);
-        foreach (var stale in latest.Values.Where(d => !d.Revoked && !produced.Contains(d.NaturalKey)).OrderBy(d => d.NaturalKey, StringComparer.Ordinal))
-        {
-            var title = $"关于撤销《{stale.Title}》的通知";
-            var html = new OfficialDocument(issuerName, stale.Number, title, null,
-                [new Paragraph($"经申诉复核重新计算，《{stale.Title}》（{stale.Number}）所依据的情形已不存在，现予撤销。")],
-                issuerName, date, [], "撤销").ToHtml();
-            rows.Add(new NewDocument(stale.Kind, stale.NaturalKey, stale.Version + 1, stale.Id, stale.Number, title, stale.Recipient, html,
-                JsonSerializer.Serialize(new { revoked = true, revokes = stale.Id }), Sha256(html), stale.Recipient is { } r ? [r] : []));
+            await copy.CompleteAsync(cancellationToken);
         }
 
         var inserted = rows.Count == 0
             ? new Dictionary<string, long>()
-            : (await connection.QueryAsync<(long Id, string NaturalKey)>(new CommandDefinition(InsertMany, new
+            : (await connection.QueryAsync<(long Id, string NaturalKey)>(new CommandDefinition(SelectIssued, new
             {
-                campaignId = campaign.Id, period = scope.Period, issuer = campaign.HeadquartersUnitId, now = request.Now,
-                kinds = rows.Select(r => r.Kind).ToArray(), keys = rows.Select(r => r.NaturalKey).ToArray(), versions = rows.Select(r => r.Version).ToArray(),
-                supersedes = rows.Select(r => r.Supersedes).ToArray(), numbers = rows.Select(r => r.Number).ToArray(), titles = rows.Select(r => r.Title).ToArray(),
-                recipients = rows.Select(r => r.Recipient).ToArray(), htmls = rows.Select(r => r.Html).ToArray(), datas = rows.Select(r => r.Data).ToArray(),
-                hashes = rows.Select(r => r.Sha256).ToArray(),
-            }, commandTimeout: 600, cancellationToken: cancellationToken))).ToDictionary(r => r.NaturalKey, r => r.Id);
+                keys = rows.Select(r => r.NaturalKey).ToArray(), versions = rows.Select(r => r.Version).ToArray(),
+            }, cancellationToken: cancellationToken))).ToDictionary(r => r.NaturalKey, r => r.Id);
 
         var published = await NoticePublisher.PublishAsync(connection, campaign.Id,
             rows.Select(r => new DocumentRecipients(inserted[r.NaturalKey], r.Notify)).ToList(), notices.Value.Destinations, request.Now);
@@ -168,6 +180,28 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
 
         return new IssuedDocuments(all, rows.Select(r => inserted[r.NaturalKey]).ToList(), byConsequence, referralByUnit, published);
     }
+
+    private static async Task WriteAsync(NpgsqlBinaryImporter copy, NewDocument row, PeriodDocumentsRequest request, CancellationToken cancellationToken)
+    {
+        await copy.StartRowAsync(cancellationToken);
+        await copy.WriteAsync(request.Campaign.Id, NpgsqlDbType.Bigint, cancellationToken);
+        await copy.WriteAsync(row.Kind, NpgsqlDbType.Text, cancellationToken);
+        await copy.WriteAsync(request.Scope.Period, NpgsqlDbType.Text, cancellationToken);
+        await copy.WriteAsync(row.NaturalKey, NpgsqlDbType.Text, cancellationToken);
+        await copy.WriteAsync(row.Version, NpgsqlDbType.Integer, cancellationToken);
+        await WriteAsync(copy, row.Supersedes, NpgsqlDbType.Bigint, cancellationToken);
+        await WriteAsync(copy, row.Number, NpgsqlDbType.Text, cancellationToken);
+        await copy.WriteAsync(row.Title, NpgsqlDbType.Text, cancellationToken);
+        await WriteAsync(copy, request.Campaign.HeadquartersUnitId, NpgsqlDbType.Bigint, cancellationToken);
+        await WriteAsync(copy, row.Recipient, NpgsqlDbType.Bigint, cancellationToken);
+        await copy.WriteAsync(row.Html, NpgsqlDbType.Text, cancellationToken);
+        await copy.WriteAsync(row.Data, NpgsqlDbType.Jsonb, cancellationToken);
+        await copy.WriteAsync(row.Sha256, NpgsqlDbType.Text, cancellationToken);
+        await copy.WriteAsync(request.Now.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+    }
+
+    private static Task WriteAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
+        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, type, cancellationToken);
 
     private sealed record Latest(long Id, string NaturalKey, int Version, string Sha256, string? Number, string Kind, string Title, long? Recipient, bool Revoked,
         DateTimeOffset IssuedAt);

@@ -26,10 +26,14 @@ public static class NoticePublisher
 {
     private const string SelectDocuments = """
         SELECT id AS Id, campaign_id AS CampaignId, kind AS Kind, period AS Period, natural_key AS NaturalKey, version AS Version,
-               supersedes_id AS SupersedesId, number AS Number, title AS Title, recipient_unit_id AS RecipientUnitId, html AS Html,
+               supersedes_id AS SupersedesId, number AS Number, title AS Title, recipient_unit_id AS RecipientUnitId,
                sha256 AS Sha256, issued_at AS IssuedAt
         FROM document WHERE id = ANY(@ids) ORDER BY id
         """;
+
+    // The HTML is read only for documents an outbox message will carry: a county's ranking bulletin is megabytes of it,
+    // which in-app notifications never need.
+    private const string SelectHtml = "SELECT id, html FROM document WHERE id = ANY(@ids)";
 
     private const string InsertOutbox = """
         INSERT INTO outbox_message (channel, destination, payload, dedupe_key, created_at, next_attempt_at)
@@ -68,6 +72,10 @@ public static class NoticePublisher
 
         var units = requests.GroupBy(r => r.DocumentId).ToDictionary(g => g.Key, g => g.SelectMany(r => r.Units).ToHashSet());
         var documents = (await connection.QueryAsync<DocumentRow>(SelectDocuments, new { ids = units.Keys.ToArray() })).ToList();
+        var sent = documents.Where(d => destinations.Any(destination => destination.Wants(d.Kind))).Select(d => d.Id).ToArray();
+        var html = sent.Length == 0
+            ? new Dictionary<long, string>()
+            : (await connection.QueryAsync<(long Id, string Html)>(SelectHtml, new { ids = sent })).ToDictionary(d => d.Id, d => d.Html);
         var notifications = new List<Notice>();
         var outbox = new List<(string Channel, string Destination, string Payload, string Key)>();
         foreach (var document in documents)
@@ -98,7 +106,7 @@ public static class NoticePublisher
                 var payload = JsonSerializer.Serialize(new
                 {
                     document.Id, document.CampaignId, document.Kind, document.Period, document.NaturalKey, document.Version,
-                    document.SupersedesId, document.Number, document.Title, document.IssuedAt, document.Sha256, document.Html,
+                    document.SupersedesId, document.Number, document.Title, document.IssuedAt, document.Sha256, Html = html[document.Id],
                 }, Json);
                 outbox.Add((destination.Channel, destination.Address, payload, $"{cause}:{destination.Channel}:{destination.Address}"));
             }
@@ -117,5 +125,5 @@ public static class NoticePublisher
     }
 
     private sealed record DocumentRow(long Id, long CampaignId, string Kind, string? Period, string NaturalKey, int Version,
-        long? SupersedesId, string? Number, string Title, long? RecipientUnitId, string Html, string Sha256, DateTimeOffset IssuedAt);
+        long? SupersedesId, string? Number, string Title, long? RecipientUnitId, string Sha256, DateTimeOffset IssuedAt);
 }

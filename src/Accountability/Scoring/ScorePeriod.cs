@@ -143,7 +143,8 @@ public sealed partial class ScorePeriod(
         await responses.IssueAsync(connection, campaign, rulebook, outcome.Consequences, consequenceIds, supersedes, request.Now, cancellationToken);
         Phase("results and consequences");
 
-        var hash = OutputHash(outcome, digests);
+        // Pure work over the outcome, so it runs on another core while the documents go to the database.
+        var hashing = Task.Run(() => OutputHash(outcome, digests), cancellationToken);
         var issued = await documents.IssueAsync(connection, new PeriodDocumentsRequest(campaign, scope, rulebook, runId, facts.Units,
             outcome, consequenceIds, request.Now), cancellationToken);
         var byConsequence = issued.ByConsequence.ToList();
@@ -160,6 +161,7 @@ public sealed partial class ScorePeriod(
             outcome, consequenceIds, issued, request.Now, request.Actor, request.AppealId), cancellationToken);
 
         var summary = Summary(rulebook, outcome);
+        var hash = await hashing;
         await connection.ExecuteAsync(new CommandDefinition(FinishRun, new { hash, summary, runId }, cancellationToken: cancellationToken));
         var audit = new List<AuditEntry>
         {

@@ -1,12 +1,16 @@
+using System.Text.Json;
 using Accountability.Access;
 using Accountability.Assignments;
 using Accountability.Audit;
 using Accountability.Cycles;
+using Accountability.Documents;
+using Accountability.Notices;
 using Accountability.Scoring;
 using Accountability.Tests.Access;
 using Accountability.Tests.Assignments;
 using Accountability.Tests.Plans;
 using Dapper;
+using Microsoft.Extensions.Options;
 
 namespace Accountability.Tests.Notices;
 
@@ -103,5 +107,34 @@ public sealed class PublicationTests : IAsyncLifetime
         Assert.True(result.Published.Notifications > 0);
         Assert.Equal(result.Published.Notifications, await ScalarAsync<int>("SELECT count(*) FROM notification WHERE document_id IS NOT NULL"));
         Assert.Equal(0, await ScalarAsync<int>("SELECT count(*) FROM notification WHERE document_id IS NULL AND kind LIKE 'document%'"));
+    }
+
+    [Fact]
+    public async Task DirectScoring_ToADestinationOfSomeKinds_QueuesThoseDocumentsEachWithItsStoredHtml()
+    {
+        _engine.Get<IOptions<NoticesOptions>>().Value.Destinations.Add(
+            new NoticeDestination { Channel = "webhook", Address = "http://127.0.0.1:9/bulletins", Kinds = ["ranking_bulletin", "admonishment_notice"] });
+
+        var result = await _engine.Get<ScoreCampaignPeriod>().RunAsync(null, "pub-test", "monthly", "2017-10");
+
+        await using var connection = await _engine.Database.DataSource.OpenConnectionAsync();
+        var documents = (await connection.QueryAsync<(long Id, string Kind, string Html, string Sha256)>(
+            "SELECT id, kind, html, sha256 FROM document ORDER BY id")).ToList();
+        var payloads = (await connection.QueryAsync<string>("SELECT payload::text FROM outbox_message ORDER BY id"))
+            .Select(p => JsonDocument.Parse(p).RootElement).ToList();
+        var wanted = documents.Where(d => d.Kind is "ranking_bulletin" or "admonishment_notice").ToList();
+        Assert.Contains(documents, d => d.Kind == "admonishment_notice");
+        Assert.Contains(documents, d => d.Kind is not ("ranking_bulletin" or "admonishment_notice"));
+        Assert.Equal(wanted.Count, result.Published.OutboxMessages);
+        Assert.Equal(wanted.Select(d => d.Id), payloads.Select(p => p.GetProperty("id").GetInt64()));
+        foreach (var (document, payload) in wanted.Zip(payloads))
+        {
+            Assert.Equal(document.Kind, payload.GetProperty("kind").GetString());
+            Assert.Equal(document.Html, payload.GetProperty("html").GetString());
+            Assert.Equal(document.Sha256, payload.GetProperty("sha256").GetString());
+        }
+
+        // What each document's hash was taken over is exactly what was stored.
+        Assert.All(documents, d => Assert.Equal(IssuePeriodDocuments.Sha256(d.Html), d.Sha256));
     }
 }
