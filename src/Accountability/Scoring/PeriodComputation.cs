@@ -44,6 +44,9 @@ public static class PeriodComputation
     private static List<LedgerLine> PointLines(Rulebook rulebook, UnitFacts facts)
     {
         var lines = new List<LedgerLine>();
+        // The unit's tallies by kind, each kind's levels in order: looked up once per rule instead of filtered per rule.
+        var byKind = facts.Events.GroupBy(e => e.Key.Kind, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.OrderBy(e => e.Key.Level, StringComparer.Ordinal).ToList(), StringComparer.Ordinal);
         foreach (var rule in rulebook.Points)
         {
             decimal quantity = 0;
@@ -51,7 +54,7 @@ public static class PeriodComputation
             var levels = new List<string>();
             if (rule.EventKind is { } kind)
             {
-                foreach (var ((eventKind, level), tally) in facts.Events.Where(e => e.Key.Kind == kind).OrderBy(e => e.Key.Level, StringComparer.Ordinal))
+                foreach (var ((_, level), tally) in byKind.GetValueOrDefault(kind) ?? [])
                 {
                     if (rule.PointsFor(level) is not { } each)
                     {
@@ -194,20 +197,27 @@ public static class PeriodComputation
             }).ToList();
             var places = Ranker.Rank(candidates, ranking.Metric != RankingMetric.Deductions, ranking.Top.For(category),
                 ranking.Bottom.For(category), ranking.TieAtCutoff);
+            var sharing = places.CountBy(p => p.Rank).ToDictionary();
             foreach (var place in places)
             {
                 rows[place.UnitId] = rows[place.UnitId] with
                 {
                     Rank = place.Rank, CategorySize = place.CategorySize, Top = place.Top, Bottom = place.Bottom,
-                    Tied = places.Count(p => p.Rank == place.Rank) > 1,
+                    Tied = sharing[place.Rank] > 1,
                 };
             }
         }
 
         // Units outside the ranked categories are scored, not ranked.
+        var order = new Dictionary<string, int>(StringComparer.Ordinal);
+        foreach (var (category, index) in categories.Select((c, i) => (c, i)))
+        {
+            order.TryAdd(category, index);
+        }
+
         return rows.Values
-            .OrderBy(r => r.Category is null || !categories.Contains(r.Category) ? 1 : 0)
-            .ThenBy(r => r.Category is { } c ? categories.ToList().IndexOf(c) : int.MaxValue)
+            .OrderBy(r => r.Category is null || !order.ContainsKey(r.Category) ? 1 : 0)
+            .ThenBy(r => r.Category is { } c ? order.GetValueOrDefault(c, -1) : int.MaxValue)
             .ThenBy(r => r.Rank ?? int.MaxValue)
             .ThenBy(r => inputs.Units[r.UnitId].SortOrder)
             .ThenBy(r => inputs.Units[r.UnitId].Code, StringComparer.Ordinal)
