@@ -1,5 +1,7 @@
+using System.Diagnostics;
 using System.Globalization;
 using Dapper;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace Accountability.Scoring;
@@ -30,7 +32,7 @@ public sealed record ScoringScope(
 /// never leave the database: a ledger line records which events are behind it as a filter plus the highest event id
 /// scored (docs/decisions/0401-ledger-lines-refer-to-their-events.md), and <see cref="LedgerEvents"/> lists them.
 /// </summary>
-public sealed class PeriodInputsStore : IStore
+public sealed partial class PeriodInputsStore(ILogger<PeriodInputsStore> logger) : IStore
 {
     private const string SelectUnits = """
         SELECT u.id, u.code, u.name, u.kind, u.ranking_category AS category, u.sort_order AS sortorder, u.parent_id AS parentid, u.active
@@ -175,6 +177,13 @@ public sealed class PeriodInputsStore : IStore
     public async Task<PeriodInputs> GatherAsync(NpgsqlConnection connection, Rulebook rulebook, ScoringScope scope,
         CancellationToken cancellationToken, EventSource source = EventSource.Tallies)
     {
+        var clock = Stopwatch.StartNew();
+        void Step(string name)
+        {
+            LogStep(scope.Period, name, clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+        }
+
         var units = await LoadUnitsAsync(connection, cancellationToken);
         var excluded = (await connection.QueryAsync<long>(new CommandDefinition(SelectExcludedEvents, new { scope.CampaignId }, cancellationToken: cancellationToken))).ToArray();
         var excludedEntries = (await connection.QueryAsync<(long UnitId, string RuleId)>(new CommandDefinition(SelectExcludedEntries,
@@ -205,6 +214,7 @@ public sealed class PeriodInputsStore : IStore
             groups = await GroupEventsAsync(connection, query, through, NotExcluded, cancellationToken);
         }
 
+        Step("units, exclusions and event groups");
         var events = new Dictionary<long, Dictionary<(string, string), EventTally>>();
         var cumulative = new Dictionary<long, Dictionary<string, (int Before, int Through)>>();
         var inPeriodDigests = new Dictionary<(long, string, string), EventDigest>();
@@ -230,6 +240,7 @@ public sealed class PeriodInputsStore : IStore
             }
         }
 
+        Step("event maps");
         var lights = rulebook.Lights;
         var cutoffLocal = TimeZoneInfo.ConvertTime(scope.Cutoff, scope.Zone);
         var notStartedBefore = new DateTimeOffset(cutoffLocal.DateTime.AddMonths(-lights.RedNotStartedMonths), cutoffLocal.Offset).ToUniversalTime();
@@ -241,6 +252,7 @@ public sealed class PeriodInputsStore : IStore
                 }, commandTimeout: 600, cancellationToken: cancellationToken)))
             .ToDictionary(s => s.UnitId, s => new SnapshotTally(s.Tasks, s.Closed, s.Open, s.OnSchedule, s.Yellow, s.Red, s.OverdueOpen, s.ReportedInPeriod));
         await connection.ExecuteAsync(new CommandDefinition(JitDefault, cancellationToken: cancellationToken));
+        Step("snapshot");
 
         var facts = new Dictionary<long, UnitFacts>();
         foreach (var unitId in events.Keys.Concat(cumulative.Keys).Concat(snapshots.Keys).Distinct().Where(units.ContainsKey).Order())
@@ -328,6 +340,9 @@ public sealed class PeriodInputsStore : IStore
     /// <summary>A row of <see cref="GroupTallies"/>: a group, or nulls but the highest event id when there is none.</summary>
     private sealed record TallyRow(long? Unit, string? Kind, string? Level, int? Count, int? Through, decimal? Weight, long? Digest,
         decimal Days, decimal WeightedDays, int DayCount, long DayDigest, long EventsThrough);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Gathering {Period}: {Step} took {Milliseconds} ms")]
+    private partial void LogStep(string period, string step, double milliseconds);
 
     /// <summary>One unit's events of one kind at one level, as the grouping query returns them.</summary>
     private sealed record EventGroupRow(long Unit, string Kind, string Level, int Count, int Through, decimal Weight, long Digest,
