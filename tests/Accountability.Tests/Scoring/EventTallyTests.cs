@@ -68,6 +68,22 @@ public sealed class EventTallyTests
     }
 
     [Fact]
+    public async Task Tallies_InAZoneWhoseMonthBeginsInsideAQuarterHour_PutEachEventInItsOwnMonth()
+    {
+        // Monrovia kept −0:44:30 until 7 January 1972: its January began at 00:44:30 UTC, inside the quarter-hour the
+        // trigger groups by first. The two events share that quarter-hour and not their month.
+        await using var world = await ScoringWorld.CreateAsync("jining-consecutive");
+        await world.ScalarAsync<int>("UPDATE campaign SET time_zone = 'Africa/Monrovia' WHERE id = @CampaignId RETURNING 1", new { world.CampaignId });
+        await world.EventsAsync("jx-huayu", "overdue", 2, "1972-01-01T00:35:00Z");
+        await world.EventsAsync("jx-huayu", "overdue", 3, "1972-01-01T00:44:40Z");
+
+        var tallies = await world.QueryAsync<TallyRow>(StoredTallies);
+
+        Assert.Equal(await world.QueryAsync<TallyRow>(TalliesFromEvents), tallies);
+        Assert.Equal([(new DateOnly(1971, 12, 1), 2), (new DateOnly(1972, 1, 1), 3)], tallies.Select(t => (t.Month, t.Events)));
+    }
+
+    [Fact]
     public async Task Campaign_WithAZoneTheDatabaseDoesNotKnow_IsRefused()
     {
         await using var world = await ScoringWorld.CreateAsync("jining-consecutive");
