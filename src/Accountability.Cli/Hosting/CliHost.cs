@@ -52,6 +52,18 @@ public static class CliHost
             AnsiConsole.MarkupLineInterpolated($"[red]{e.Message}[/]");
             return Failed;
         }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // A folder that is not there, a file that may not be written, a full disk: the message names the path.
+            AnsiConsole.MarkupLineInterpolated($"[red]Failed:[/] {e.Message}");
+            return Failed;
+        }
+        catch (Npgsql.PostgresException e)
+        {
+            // The database refused or failed the command part-way; its transaction is rolled back and nothing was kept.
+            AnsiConsole.MarkupLineInterpolated($"[red]Failed:[/] the database answered {e.SqlState}: {e.MessageText}. Nothing was changed.");
+            return Failed;
+        }
     }
 
     public static void PrintProblems(IReadOnlyList<InputProblem> problems)

@@ -40,8 +40,23 @@ public sealed class OrganizationCommandsTests : IAsyncLifetime
 
         var failed = await CliProcess.RunAsync(_engine.Database.ConnectionString, "org", "export", path);
 
-        Assert.NotEqual(0, failed.Exit);
+        Assert.Equal(4, failed.Exit);
+        Assert.Contains("the database answered 42P01", failed.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", failed.Output, StringComparison.Ordinal);    // a message, not a stack trace
         Assert.Equal(previous, await File.ReadAllBytesAsync(path));
         Assert.Equal([path], Directory.GetFiles(_folder));
+    }
+
+    [Fact]
+    public async Task Export_IntoAFolderThatIsNotThere_SaysSoWithThePath()
+    {
+        var path = Path.Combine(_folder, "没有这个目录", "组织机构.xlsx");
+
+        var failed = await CliProcess.RunAsync(_engine.Database.ConnectionString, "org", "export", path);
+
+        Assert.Equal(4, failed.Exit);
+        Assert.Contains("没有这个目录", failed.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", failed.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(_folder));
     }
 }
