@@ -38,11 +38,13 @@ public static class AccessSetup
                 o.Cookie.SameSite = SameSiteMode.Lax;
                 o.Events.OnRedirectToLogin = ApiAnswers401(o.Events.OnRedirectToLogin);
                 // A deactivated person's cookie stops working at the next request, and so does one signed in before the
-                // person's password was last set (its security stamp is no longer theirs; one without a stamp predates them).
+                // person's password was last set (its security stamp is no longer theirs; one without a stamp predates them)
+                // and one whose session has ended (signed out: a copy of the cookie is refused too).
                 o.Events.OnValidatePrincipal = async context =>
                 {
                     if (context.Principal?.HasClaim(c => c.Type == CurrentActor.SecurityStampClaim) is not true
-                        || await CurrentActor.GetAsync(context.HttpContext, context.Principal) is null)
+                        || await CurrentActor.GetAsync(context.HttpContext, context.Principal) is null
+                        || !await SessionCookie.IsOpenAsync(context.HttpContext, context.Principal))
                     {
                         context.RejectPrincipal();
                         await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);

@@ -16,6 +16,42 @@ public sealed class SessionEndTests : IAsyncLifetime
     public async Task DisposeAsync() => await _host.DisposeAsync();
 
     [Fact]
+    public async Task SignOut_EndsTheSessionOnTheServer_SoACopyOfTheCookieIsRefused_AndOtherSessionsGoOn()
+    {
+        var browser = _host.Browser();
+        var form = await browser.GetStringAsync("/signin");
+        var signedIn = await browser.PostAsync("/signin", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["Login"] = "huayu.operator", ["Password"] = await _host.PasswordForAsync("huayu.operator"),
+            ["__RequestVerificationToken"] = WebHost.AntiforgeryToken(form),
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        // What a shared computer, a proxy log or malware would keep: the cookie itself.
+        var copy = signedIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("accountability.session=", StringComparison.Ordinal)).Split(';')[0];
+        var other = await _host.SignedInBrowserAsync("huayu.operator");   // the same person in another browser
+        Task<HttpResponseMessage> WithCopy()
+        {
+            var request = new HttpRequestMessage(HttpMethod.Get, "/");
+            request.Headers.Add("Cookie", copy);
+            return _host.Api().SendAsync(request);
+        }
+
+        Assert.Equal(HttpStatusCode.OK, (await WithCopy()).StatusCode);
+        var page = await browser.GetStringAsync("/");
+        var signedOut = await browser.PostAsync("/signout", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = WebHost.AntiforgeryToken(page),
+        }));
+        Assert.Equal(HttpStatusCode.Redirect, signedOut.StatusCode);
+
+        // The copy is the cookie the server accepted a moment ago: the ended session is what refuses it now.
+        var refused = await WithCopy();
+        Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
+        Assert.StartsWith("/signin", refused.Headers.Location?.PathAndQuery, StringComparison.OrdinalIgnoreCase);
+        Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
     public async Task PasswordChange_EndsThePersonsCookieSessionsAndApiTokens_AndNobodyElses()
     {
         var browser = await _host.SignedInBrowserAsync("huayu.operator");
