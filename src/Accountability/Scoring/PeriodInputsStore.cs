@@ -80,7 +80,6 @@ public sealed partial class PeriodInputsStore(ILogger<PeriodInputsStore> logger)
                sum(y.events)::int AS through,
                coalesce(sum(CASE WHEN y.kind = ANY(@weightedKinds) THEN y.weight ELSE y.events END) FILTER (WHERE y.month = @month), 0)::numeric AS weight,
                coalesce(bit_xor(y.digest) FILTER (WHERE y.month = @month), 0) AS digest,
-               0::numeric AS days, 0::numeric AS weighteddays, 0 AS daycount, 0::bigint AS daydigest,
                t.through AS eventsthrough
         FROM (SELECT coalesce(max(id), 0) AS through FROM scoring_event) t
         LEFT JOIN scoring_event_tally y ON y.campaign_id = @campaignId AND y.month >= @fromMonth AND y.month <= @month AND y.kind = ANY(@kinds)
@@ -339,7 +338,7 @@ public sealed partial class PeriodInputsStore(ILogger<PeriodInputsStore> logger)
 
     /// <summary>A row of <see cref="GroupTallies"/>: a group, or nulls but the highest event id when there is none.</summary>
     private sealed record TallyRow(long? Unit, string? Kind, string? Level, int? Count, int? Through, decimal? Weight, long? Digest,
-        decimal Days, decimal WeightedDays, int DayCount, long DayDigest, long EventsThrough);
+        long EventsThrough);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Gathering {Period}: {Step} took {Milliseconds} ms")]
     private partial void LogStep(string period, string step, double milliseconds);
