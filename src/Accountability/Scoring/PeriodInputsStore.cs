@@ -110,8 +110,12 @@ public sealed partial class PeriodInputsStore(ILogger<PeriodInputsStore> logger)
 
     private const string NoDayAggregates = ", 0::numeric AS days, 0::numeric AS weighteddays, 0 AS daycount, 0::bigint AS daydigest";
 
-    /// <summary>The snapshot's tallies per unit. Milestone percents are whole numbers (the plan's model): compared as
-    /// integers, a million rows' lights cost a third less than in numeric arithmetic.</summary>
+    /// <summary>The snapshot's tallies per unit. PostgreSQL evaluates an expression once per reference (a light counted
+    /// as yellow and as red is worked out twice), so over a million rows what each reference costs is what the query
+    /// costs: an item's stage is looked up once by hashing its state (instead of six text comparisons every time it is
+    /// asked), its light is a small integer, milestone percents are whole numbers (the plan's model) compared as
+    /// integers, and the open and on-schedule counts follow from the others (<see cref="Tally"/>). Together a third
+    /// faster than asking each question of each row.</summary>
     private const string TallySnapshot = """
         WITH scheduled AS (
             SELECT t.id AS task_id,
@@ -120,10 +124,12 @@ public sealed partial class PeriodInputsStore(ILogger<PeriodInputsStore> logger)
             LEFT JOIN LATERAL jsonb_array_elements(CASE WHEN jsonb_typeof(t.milestones) = 'array' THEN t.milestones ELSE '[]'::jsonb END) m ON true
             WHERE t.campaign_id = @campaignId
             GROUP BY t.id
+        ), stages (state, stage) AS (
+            VALUES ('submitted', 1), ('under_verification', 1), ('public_notice', 1),
+                   ('closed', 2), ('closed_long_term', 2), ('closed_unfounded', 2)
         ), items AS (
             SELECT s.unit_id,
-                   s.state IN ('closed', 'closed_long_term', 'closed_unfounded') AS closed,
-                   s.state IN ('submitted', 'under_verification', 'public_notice') AS awaiting,
+                   coalesce(st.stage, 0) AS stage,   -- 0 being worked on, 1 awaiting verification, 2 closed
                    s.due_at, s.issued_at, s.progress_percent,
                    CASE WHEN s.due_at IS NOT NULL AND s.due_at <= @cutoff THEN 100 ELSE coalesce(sc.percent, 0) END AS scheduled,
                    (s.progress_reported_at >= @start AND s.progress_reported_at <= @cutoff)
@@ -131,24 +137,23 @@ public sealed partial class PeriodInputsStore(ILogger<PeriodInputsStore> logger)
                        OR (s.closed_at >= @start AND s.closed_at <= @cutoff) AS reported
             FROM assignment_snapshot s
             LEFT JOIN scheduled sc ON sc.task_id = s.task_id
+            LEFT JOIN stages st ON st.state = s.state
             WHERE s.snapshot_id = @snapshotId
         ), lit AS (
             SELECT i.*,
-                   CASE WHEN i.closed OR i.awaiting THEN 'green'
-                        WHEN i.progress_percent = 0 AND i.issued_at <= @notStartedBefore THEN 'red'
-                        WHEN i.scheduled - i.progress_percent > @redBehind THEN 'red'
-                        WHEN i.scheduled - i.progress_percent >= @yellowBehind THEN 'yellow'
-                        ELSE 'green' END AS light
+                   CASE WHEN i.stage > 0 THEN 0                                                   -- green
+                        WHEN i.progress_percent = 0 AND i.issued_at <= @notStartedBefore THEN 2   -- red
+                        WHEN i.scheduled - i.progress_percent > @redBehind THEN 2
+                        WHEN i.scheduled - i.progress_percent >= @yellowBehind THEN 1              -- yellow
+                        ELSE 0 END AS light
             FROM items i
         )
         SELECT unit_id AS unitid,
                count(*)::int AS tasks,
-               count(*) FILTER (WHERE closed)::int AS closed,
-               count(*) FILTER (WHERE NOT closed)::int AS open,
-               count(*) FILTER (WHERE NOT closed AND light = 'green')::int AS onschedule,
-               count(*) FILTER (WHERE light = 'yellow')::int AS yellow,
-               count(*) FILTER (WHERE light = 'red')::int AS red,
-               count(*) FILTER (WHERE NOT closed AND NOT awaiting AND due_at < @cutoff)::int AS overdueopen,
+               count(*) FILTER (WHERE stage = 2)::int AS closed,
+               count(*) FILTER (WHERE light = 1)::int AS yellow,
+               count(*) FILTER (WHERE light = 2)::int AS red,
+               count(*) FILTER (WHERE stage = 0 AND due_at < @cutoff)::int AS overdueopen,
                coalesce(bool_or(reported), false) AS reportedinperiod
         FROM lit
         GROUP BY unit_id
@@ -243,13 +248,13 @@ public sealed partial class PeriodInputsStore(ILogger<PeriodInputsStore> logger)
         var lights = rulebook.Lights;
         var cutoffLocal = TimeZoneInfo.ConvertTime(scope.Cutoff, scope.Zone);
         var notStartedBefore = new DateTimeOffset(cutoffLocal.DateTime.AddMonths(-lights.RedNotStartedMonths), cutoffLocal.Offset).ToUniversalTime();
-        var snapshots = (await connection.QueryAsync<(long UnitId, int Tasks, int Closed, int Open, int OnSchedule, int Yellow, int Red, int OverdueOpen, bool ReportedInPeriod)>(
+        var snapshots = (await connection.QueryAsync<(long UnitId, int Tasks, int Closed, int Yellow, int Red, int OverdueOpen, bool ReportedInPeriod)>(
                 new CommandDefinition(TallySnapshot, new
                 {
                     campaignId = scope.CampaignId, snapshotId = scope.SnapshotId, start = scope.PeriodStart, cutoff = scope.Cutoff, cutoffDay = scope.CutoffDay,
                     notStartedBefore, redBehind = lights.RedBehind, yellowBehind = lights.YellowBehind,
                 }, commandTimeout: 600, cancellationToken: cancellationToken)))
-            .ToDictionary(s => s.UnitId, s => new SnapshotTally(s.Tasks, s.Closed, s.Open, s.OnSchedule, s.Yellow, s.Red, s.OverdueOpen, s.ReportedInPeriod));
+            .ToDictionary(s => s.UnitId, s => Tally(s.Tasks, s.Closed, s.Yellow, s.Red, s.OverdueOpen, s.ReportedInPeriod));
         await connection.ExecuteAsync(new CommandDefinition(JitDefault, cancellationToken: cancellationToken));
         Step("snapshot");
 
@@ -339,6 +344,11 @@ public sealed partial class PeriodInputsStore(ILogger<PeriodInputsStore> logger)
     /// <summary>A row of <see cref="GroupTallies"/>: a group, or nulls but the highest event id when there is none.</summary>
     private sealed record TallyRow(long? Unit, string? Kind, string? Level, int? Count, int? Through, decimal? Weight, long? Digest,
         long EventsThrough);
+
+    /// <summary>A closed item is green; an open one is yellow, red, or else on schedule (awaiting verification counts as
+    /// on schedule).</summary>
+    internal static SnapshotTally Tally(int tasks, int closed, int yellow, int red, int overdueOpen, bool reportedInPeriod) =>
+        new(tasks, closed, tasks - closed, tasks - closed - yellow - red, yellow, red, overdueOpen, reportedInPeriod);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Gathering {Period}: {Step} took {Milliseconds} ms")]
     private partial void LogStep(string period, string step, double milliseconds);
