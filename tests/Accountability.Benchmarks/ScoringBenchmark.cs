@@ -46,7 +46,8 @@ public sealed class ScoringBenchmark : IBenchmarkCase
         await using var services = new ServiceCollection()
             .AddLogging(b => b.AddSimpleConsole(o => o.SingleLine = true).SetMinimumLevel(LogLevel.Warning)
                 .AddFilter("Accountability.Scoring.ScorePeriod", Environment.GetEnvironmentVariable("SCORING_PHASES") is null ? LogLevel.Warning : LogLevel.Debug)
-                .AddFilter("Accountability.Scoring.PeriodInputsStore", Environment.GetEnvironmentVariable("SCORING_PHASES") is null ? LogLevel.Warning : LogLevel.Debug))
+                .AddFilter("Accountability.Scoring.PeriodInputsStore", Environment.GetEnvironmentVariable("SCORING_PHASES") is null ? LogLevel.Warning : LogLevel.Debug)
+                .AddFilter("Accountability.Documents.IssuePeriodDocuments", Environment.GetEnvironmentVariable("SCORING_PHASES") is null ? LogLevel.Warning : LogLevel.Debug))
             .AddAccountability(configuration, context.Engine)
             .BuildServiceProvider();
         var score = services.GetRequiredService<ScorePeriod>();

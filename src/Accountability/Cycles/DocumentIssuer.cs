@@ -51,7 +51,7 @@ public static class DocumentIssuer
         INSERT INTO document (campaign_id, kind, period, natural_key, version, supersedes_id, number, title, issuer_unit_id,
                               recipient_unit_id, html, data, sha256, issued_at)
         VALUES (@CampaignId, @Kind, @Period, @NaturalKey, @version, @supersedes, @Number, @Title, @IssuerUnitId,
-                @RecipientUnitId, @Html, @DataJson::jsonb, @sha256, @now)
+                @RecipientUnitId, @Html, @DataJson::json, @sha256, @now)
         RETURNING id
         """;
 

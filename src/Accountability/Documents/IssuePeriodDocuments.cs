@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
@@ -6,6 +7,7 @@ using Accountability.Audit;
 using Accountability.Notices;
 using Accountability.Scoring;
 using Dapper;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
@@ -39,7 +41,7 @@ public sealed record IssuedDocuments(
 /// published at once through <see cref="NoticePublisher"/> to the units it concerns (in-app, with read receipts) and to
 /// the configured destinations — whether the period is closed by a cycle, scored directly or recomputed after an appeal.
 /// </summary>
-public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUseCase
+public sealed partial class IssuePeriodDocuments(IOptions<NoticesOptions> notices, ILogger<IssuePeriodDocuments> logger) : IUseCase
 {
     private const string SelectDiscipline = """
         SELECT u.id, u.name FROM unit u
@@ -80,6 +82,13 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
     public async Task<IssuedDocuments> IssueAsync(NpgsqlConnection connection, PeriodDocumentsRequest request, CancellationToken cancellationToken)
     {
         var (campaign, scope) = (request.Campaign, request.Scope);
+        var clock = Stopwatch.StartNew();
+        void Step(string name)
+        {
+            LogStep(scope.Period, name, clock.Elapsed.TotalMilliseconds);
+            clock.Restart();
+        }
+
         var discipline = await connection.QuerySingleOrDefaultAsync<(long Id, string Name)?>(new CommandDefinition(SelectDiscipline, cancellationToken: cancellationToken));
         var drafts = PeriodDocuments.Compose(request, discipline?.Id, discipline?.Name ?? "县纪委监委");
         var latest = (await connection.QueryAsync<Latest>(
@@ -147,8 +156,11 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
                 await WriteAsync(copy, row, request, cancellationToken);
             }
 
+            Step("compose, number, render and write");
             await copy.CompleteAsync(cancellationToken);
         }
+
+        Step("the server's end of the copy");
 
         var inserted = rows.Count == 0
             ? new Dictionary<string, long>()
@@ -160,6 +172,7 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
         var published = await NoticePublisher.PublishAsync(connection, campaign.Id,
             rows.Select(r => new DocumentRecipients(inserted[r.NaturalKey], r.Notify)).ToList(), notices.Value.Destinations, request.Now);
 
+        Step("publish");
         var all = new List<long>();
         var byConsequence = new Dictionary<long, long>();
         var referralByUnit = new Dictionary<long, long>();
@@ -184,24 +197,33 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
     private static async Task WriteAsync(NpgsqlBinaryImporter copy, NewDocument row, PeriodDocumentsRequest request, CancellationToken cancellationToken)
     {
         await copy.StartRowAsync(cancellationToken);
-        await copy.WriteAsync(request.Campaign.Id, NpgsqlDbType.Bigint, cancellationToken);
-        await copy.WriteAsync(row.Kind, NpgsqlDbType.Text, cancellationToken);
-        await copy.WriteAsync(request.Scope.Period, NpgsqlDbType.Text, cancellationToken);
-        await copy.WriteAsync(row.NaturalKey, NpgsqlDbType.Text, cancellationToken);
-        await copy.WriteAsync(row.Version, NpgsqlDbType.Integer, cancellationToken);
-        await WriteAsync(copy, row.Supersedes, NpgsqlDbType.Bigint, cancellationToken);
-        await WriteAsync(copy, row.Number, NpgsqlDbType.Text, cancellationToken);
-        await copy.WriteAsync(row.Title, NpgsqlDbType.Text, cancellationToken);
-        await WriteAsync(copy, request.Campaign.HeadquartersUnitId, NpgsqlDbType.Bigint, cancellationToken);
-        await WriteAsync(copy, row.Recipient, NpgsqlDbType.Bigint, cancellationToken);
-        await copy.WriteAsync(row.Html, NpgsqlDbType.Text, cancellationToken);
-        await copy.WriteAsync(row.Data, NpgsqlDbType.Jsonb, cancellationToken);
-        await copy.WriteAsync(row.Sha256, NpgsqlDbType.Text, cancellationToken);
-        await copy.WriteAsync(request.Now.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
+        copy.Write(request.Campaign.Id, NpgsqlDbType.Bigint);
+        copy.Write(row.Kind, NpgsqlDbType.Text);
+        copy.Write(request.Scope.Period, NpgsqlDbType.Text);
+        copy.Write(row.NaturalKey, NpgsqlDbType.Text);
+        copy.Write(row.Version, NpgsqlDbType.Integer);
+        WriteNullable(copy, row.Supersedes, NpgsqlDbType.Bigint);
+        WriteNullable(copy, row.Number, NpgsqlDbType.Text);
+        copy.Write(row.Title, NpgsqlDbType.Text);
+        WriteNullable(copy, request.Campaign.HeadquartersUnitId, NpgsqlDbType.Bigint);
+        WriteNullable(copy, row.Recipient, NpgsqlDbType.Bigint);
+        copy.Write(row.Html, NpgsqlDbType.Text);
+        copy.Write(row.Data, NpgsqlDbType.Json);
+        copy.Write(row.Sha256, NpgsqlDbType.Text);
+        copy.Write(request.Now.ToUniversalTime(), NpgsqlDbType.TimestampTz);
     }
 
-    private static Task WriteAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken cancellationToken) =>
-        value is null ? copy.WriteNullAsync(cancellationToken) : copy.WriteAsync(value, type, cancellationToken);
+    private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
+    {
+        if (value is null)
+        {
+            copy.WriteNull();
+        }
+        else
+        {
+            copy.Write(value, type);
+        }
+    }
 
     private sealed record Latest(long Id, string NaturalKey, int Version, string Sha256, string? Number, string Kind, string Title, long? Recipient, bool Revoked,
         DateTimeOffset IssuedAt);
@@ -210,4 +232,7 @@ public sealed class IssuePeriodDocuments(IOptions<NoticesOptions> notices) : IUs
         string Data, string Sha256, IReadOnlyList<long> Notify);
 
     public static string Sha256(string html) => Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(html))).ToLowerInvariant();
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Documents {Period}: {Step} took {Milliseconds} ms")]
+    private partial void LogStep(string period, string step, double milliseconds);
 }

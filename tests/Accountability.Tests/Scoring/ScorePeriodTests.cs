@@ -59,6 +59,29 @@ public sealed class ScorePeriodTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("DELETE FROM document")]
+    [InlineData("TRUNCATE document CASCADE")]
+    public async Task Notices_WithoutForeignKeys_EachNamesItsUnitCampaignAndDocument_AndNoDocumentCanBeDeleted(string sql)
+    {
+        await SeedOctoberAsync();
+        await _world.ScoreAsync("2017-10");
+
+        var notices = await _world.ScalarAsync<long>("SELECT count(*) FROM notification WHERE document_id IS NOT NULL");
+        var sound = await _world.ScalarAsync<long>("""
+            SELECT count(*) FROM notification n
+            JOIN document d ON d.id = n.document_id
+            JOIN unit u ON u.id = n.unit_id
+            JOIN campaign c ON c.id = n.campaign_id AND c.id = d.campaign_id
+            """);
+        Assert.True(notices > 13, $"expected the bulletin to reach every unit, found {notices} notices");
+        Assert.Equal(notices, sound);
+        var documents = await _world.ScalarAsync<long>("SELECT count(*) FROM document");
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => _world.ScalarAsync<int>(sql + "; SELECT 1"));
+        Assert.Equal(Npgsql.PostgresErrorCodes.InsufficientPrivilege, refused.SqlState);
+        Assert.Equal(documents, await _world.ScalarAsync<long>("SELECT count(*) FROM document"));
+    }
+
+    [Theory]
     [InlineData("DELETE FROM score_run")]
     [InlineData("TRUNCATE score_run CASCADE")]
     public async Task Ledger_WithoutForeignKeys_EveryLineNamesItsRunAndUnit_AndNoRunCanBeDeleted(string sql)
