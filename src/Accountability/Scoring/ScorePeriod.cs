@@ -86,16 +86,13 @@ public sealed partial class ScorePeriod(
         """;
 
     private const string CopyConsequences = """
-        COPY consequence (run_id, campaign_id, cycle, period, unit_id, kind, post, holder_name, holder_title, rule_ids, facts, issued_at)
+        COPY consequence (id, run_id, campaign_id, cycle, period, unit_id, kind, post, holder_name, holder_title, rule_ids, facts, document_id, issued_at)
         FROM STDIN (FORMAT BINARY)
         """;
 
-    private const string SelectConsequenceIds = "SELECT id, unit_id, kind, post FROM consequence WHERE run_id = @runId";
-
-    private const string SetConsequenceDocument = """
-        UPDATE consequence c SET document_id = d.document_id
-        FROM unnest(@ids, @documents) AS d(id, document_id) WHERE c.id = d.id
-        """;
+    // A consequence and the document carrying it name each other (the document's data lists its consequences), so the
+    // consequences' ids are drawn first and each consequence is written once, after its document, naming it.
+    private const string ReserveConsequenceIds = "SELECT nextval(pg_get_serial_sequence('consequence', 'id')) FROM generate_series(1, @count)";
 
     private const string FinishRun = "UPDATE score_run SET output_sha256 = @hash, summary = @summary WHERE id = @runId";
 
@@ -139,24 +136,16 @@ public sealed partial class ScorePeriod(
         var digests = await WriteLedgerAsync(connection, runId, rulebook, facts, outcome.Ledger, cancellationToken);
         Phase("ledger");
         await WriteResultsAsync(connection, runId, outcome.Results, cancellationToken);
-        var consequenceIds = await WriteConsequencesAsync(connection, runId, request, facts, outcome.Consequences, cancellationToken);
-        await responses.IssueAsync(connection, campaign, rulebook, outcome.Consequences, consequenceIds, supersedes, request.Now, cancellationToken);
-        Phase("results and consequences");
+        var consequenceIds = await ReserveConsequenceIdsAsync(connection, outcome.Consequences, cancellationToken);
+        Phase("results");
 
         // Pure work over the outcome, so it runs on another core while the documents go to the database.
         var hashing = Task.Run(() => OutputHash(outcome, digests), cancellationToken);
         var issued = await documents.IssueAsync(connection, new PeriodDocumentsRequest(campaign, scope, rulebook, runId, facts.Units,
             outcome, consequenceIds, request.Now), cancellationToken);
-        var byConsequence = issued.ByConsequence.ToList();
-        if (byConsequence.Count > 0)
-        {
-            await connection.ExecuteAsync(new CommandDefinition(SetConsequenceDocument, new
-            {
-                ids = byConsequence.Select(c => c.Key).ToArray(), documents = byConsequence.Select(c => c.Value).ToArray(),
-            }, cancellationToken: cancellationToken));
-        }
-
-        Phase("documents");
+        await WriteConsequencesAsync(connection, runId, request, facts, outcome.Consequences, consequenceIds, issued.ByConsequence, cancellationToken);
+        await responses.IssueAsync(connection, campaign, rulebook, outcome.Consequences, consequenceIds, supersedes, request.Now, cancellationToken);
+        Phase("documents and consequences");
         var referralEvents = await referrals.SyncAsync(connection, new ReferralSyncRequest(campaign, scope, rulebook, runId, facts.Units,
             outcome, consequenceIds, issued, request.Now, request.Actor, request.AppealId), cancellationToken);
 
@@ -287,67 +276,77 @@ public sealed partial class ScorePeriod(
         foreach (var r in results)
         {
             await copy.StartRowAsync(cancellationToken);
-            await copy.WriteAsync(runId, NpgsqlDbType.Bigint, cancellationToken);
-            await copy.WriteAsync(r.UnitId, NpgsqlDbType.Bigint, cancellationToken);
-            await WriteAsync(copy, r.Category, NpgsqlDbType.Text, cancellationToken);
-            await WriteAsync(copy, r.Rank, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(r.CategorySize, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(r.Score, NpgsqlDbType.Numeric, cancellationToken);
-            await copy.WriteAsync(r.Deductions, NpgsqlDbType.Numeric, cancellationToken);
-            await copy.WriteAsync(r.Bonuses, NpgsqlDbType.Numeric, cancellationToken);
-            await copy.WriteAsync(r.Grade, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(r.Usable, NpgsqlDbType.Boolean, cancellationToken);
-            await WriteAsync(copy, r.UnusableReason, NpgsqlDbType.Text, cancellationToken);
-            await copy.WriteAsync(r.Vetoed, NpgsqlDbType.Boolean, cancellationToken);
-            await copy.WriteAsync(r.Tasks, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(r.Closed, NpgsqlDbType.Integer, cancellationToken);
-            await WriteAsync(copy, r.Completion, NpgsqlDbType.Numeric, cancellationToken);
-            await copy.WriteAsync(r.OnSchedule, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(r.Yellow, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(r.Red, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(r.Overdue, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(r.ProblemsFound, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(r.Unrectified, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(r.Complaints, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(r.Top, NpgsqlDbType.Boolean, cancellationToken);
-            await copy.WriteAsync(r.Bottom, NpgsqlDbType.Boolean, cancellationToken);
-            await WriteAsync(copy, r.PreviousRank, NpgsqlDbType.Integer, cancellationToken);
-            await copy.WriteAsync(JsonSerializer.Serialize(new SortedDictionary<string, int>(r.LadderCounts.ToDictionary(), StringComparer.Ordinal)),
-                NpgsqlDbType.Jsonb, cancellationToken);
+            copy.Write(runId, NpgsqlDbType.Bigint);
+            copy.Write(r.UnitId, NpgsqlDbType.Bigint);
+            WriteNullable(copy, r.Category, NpgsqlDbType.Text);
+            WriteNullable(copy, r.Rank, NpgsqlDbType.Integer);
+            copy.Write(r.CategorySize, NpgsqlDbType.Integer);
+            copy.Write(r.Score, NpgsqlDbType.Numeric);
+            copy.Write(r.Deductions, NpgsqlDbType.Numeric);
+            copy.Write(r.Bonuses, NpgsqlDbType.Numeric);
+            copy.Write(r.Grade, NpgsqlDbType.Text);
+            copy.Write(r.Usable, NpgsqlDbType.Boolean);
+            WriteNullable(copy, r.UnusableReason, NpgsqlDbType.Text);
+            copy.Write(r.Vetoed, NpgsqlDbType.Boolean);
+            copy.Write(r.Tasks, NpgsqlDbType.Integer);
+            copy.Write(r.Closed, NpgsqlDbType.Integer);
+            WriteNullable(copy, r.Completion, NpgsqlDbType.Numeric);
+            copy.Write(r.OnSchedule, NpgsqlDbType.Integer);
+            copy.Write(r.Yellow, NpgsqlDbType.Integer);
+            copy.Write(r.Red, NpgsqlDbType.Integer);
+            copy.Write(r.Overdue, NpgsqlDbType.Integer);
+            copy.Write(r.ProblemsFound, NpgsqlDbType.Integer);
+            copy.Write(r.Unrectified, NpgsqlDbType.Integer);
+            copy.Write(r.Complaints, NpgsqlDbType.Integer);
+            copy.Write(r.Top, NpgsqlDbType.Boolean);
+            copy.Write(r.Bottom, NpgsqlDbType.Boolean);
+            WriteNullable(copy, r.PreviousRank, NpgsqlDbType.Integer);
+            copy.Write(JsonSerializer.Serialize(new SortedDictionary<string, int>(r.LadderCounts.ToDictionary(), StringComparer.Ordinal)), NpgsqlDbType.Jsonb);
         }
 
         await copy.CompleteAsync(cancellationToken);
     }
 
-    private static async Task<IReadOnlyDictionary<(long, string, string?), long>> WriteConsequencesAsync(NpgsqlConnection connection,
-        long runId, ScoreRequest request, PeriodInputs facts, IReadOnlyList<ConsequenceOutcome> consequences, CancellationToken cancellationToken)
+    private static async Task<IReadOnlyDictionary<(long, string, string?), long>> ReserveConsequenceIdsAsync(NpgsqlConnection connection,
+        IReadOnlyList<ConsequenceOutcome> consequences, CancellationToken cancellationToken)
     {
-        await using (var copy = await connection.BeginBinaryImportAsync(CopyConsequences, cancellationToken))
+        if (consequences.Count == 0)
         {
-            foreach (var c in consequences)
-            {
-                var holder = c.Post is { } post && facts.Units.TryGetValue(c.UnitId, out var unit) ? unit.Posts.GetValueOrDefault(post) : null;
-                await copy.StartRowAsync(cancellationToken);
-                await copy.WriteAsync(runId, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(request.Campaign.Id, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(request.Scope.Cycle, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(request.Scope.Period, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(c.UnitId, NpgsqlDbType.Bigint, cancellationToken);
-                await copy.WriteAsync(c.Kind, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(c.Post ?? ScoringVocabulary.UnitPost, NpgsqlDbType.Text, cancellationToken);
-                await WriteAsync(copy, holder?.Name, NpgsqlDbType.Text, cancellationToken);
-                await WriteAsync(copy, holder?.Title, NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(c.RuleIds.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text, cancellationToken);
-                await copy.WriteAsync(JsonSerializer.Serialize(c.Facts, AuditEntry.PayloadJsonOptions), NpgsqlDbType.Jsonb, cancellationToken);
-                await copy.WriteAsync(request.Now.ToUniversalTime(), NpgsqlDbType.TimestampTz, cancellationToken);
-            }
-
-            await copy.CompleteAsync(cancellationToken);
+            return new Dictionary<(long, string, string?), long>();
         }
 
-        return (await connection.QueryAsync<(long Id, long UnitId, string Kind, string Post)>(new CommandDefinition(SelectConsequenceIds,
-                new { runId }, cancellationToken: cancellationToken)))
-            .ToDictionary(c => (c.UnitId, c.Kind, c.Post == ScoringVocabulary.UnitPost ? null : (string?)c.Post), c => c.Id);
+        var ids = (await connection.QueryAsync<long>(new CommandDefinition(ReserveConsequenceIds, new { count = consequences.Count },
+            cancellationToken: cancellationToken))).Order().ToList();
+        return consequences.Select((c, i) => (Key: (c.UnitId, c.Kind, c.Post), Id: ids[i])).ToDictionary(c => c.Key, c => c.Id);
+    }
+
+    private static async Task WriteConsequencesAsync(NpgsqlConnection connection, long runId, ScoreRequest request, PeriodInputs facts,
+        IReadOnlyList<ConsequenceOutcome> consequences, IReadOnlyDictionary<(long, string, string?), long> ids,
+        IReadOnlyDictionary<long, long> documents, CancellationToken cancellationToken)
+    {
+        await using var copy = await connection.BeginBinaryImportAsync(CopyConsequences, cancellationToken);
+        foreach (var c in consequences)
+        {
+            var id = ids[(c.UnitId, c.Kind, c.Post)];
+            var holder = c.Post is { } post && facts.Units.TryGetValue(c.UnitId, out var unit) ? unit.Posts.GetValueOrDefault(post) : null;
+            await copy.StartRowAsync(cancellationToken);
+            copy.Write(id, NpgsqlDbType.Bigint);
+            copy.Write(runId, NpgsqlDbType.Bigint);
+            copy.Write(request.Campaign.Id, NpgsqlDbType.Bigint);
+            copy.Write(request.Scope.Cycle, NpgsqlDbType.Text);
+            copy.Write(request.Scope.Period, NpgsqlDbType.Text);
+            copy.Write(c.UnitId, NpgsqlDbType.Bigint);
+            copy.Write(c.Kind, NpgsqlDbType.Text);
+            copy.Write(c.Post ?? ScoringVocabulary.UnitPost, NpgsqlDbType.Text);
+            WriteNullable(copy, holder?.Name, NpgsqlDbType.Text);
+            WriteNullable(copy, holder?.Title, NpgsqlDbType.Text);
+            copy.Write(c.RuleIds.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
+            copy.Write(JsonSerializer.Serialize(c.Facts, AuditEntry.PayloadJsonOptions), NpgsqlDbType.Jsonb);
+            WriteNullable(copy, documents.TryGetValue(id, out var document) ? document : (long?)null, NpgsqlDbType.Bigint);
+            copy.Write(request.Now.ToUniversalTime(), NpgsqlDbType.TimestampTz);
+        }
+
+        await copy.CompleteAsync(cancellationToken);
     }
 
     /// <summary>SHA-256 over a canonical text of the run's ledger (with the count and digest of each line's events), ranking rows
@@ -391,15 +390,17 @@ public sealed partial class ScorePeriod(
                $"consequences: {(outcome.Consequences.Count == 0 ? "none" : string.Join("、", byKind))}";
     }
 
-    private static async Task WriteAsync<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type, CancellationToken ct)
+    // The COPY writers write each field synchronously into the importer's buffer (which flushes when full): an awaited
+    // write per field registers the cancellation token each time, and a county's results alone are 54,000 fields.
+    private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
     {
         if (value is null)
         {
-            await copy.WriteNullAsync(ct);
+            copy.WriteNull();
         }
         else
         {
-            await copy.WriteAsync(value, type, ct);
+            copy.Write(value, type);
         }
     }
 
