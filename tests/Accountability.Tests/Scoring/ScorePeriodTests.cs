@@ -58,6 +58,23 @@ public sealed class ScorePeriodTests : IAsyncLifetime
         Assert.Contains(consequences, c => c.Kind == "supervision_order" && c.Rules.SequenceEqual(["red-light-supervision"]));
     }
 
+    [Fact]
+    public async Task Score_EachConsequenceNamesTheDocumentCarryingIt_AndThatDocumentListsIt()
+    {
+        await SeedOctoberAsync();
+        var result = await _world.ScoreAsync("2017-10");
+
+        var rows = await _world.QueryAsync<(long Id, string Kind, long? DocumentId, string? DocumentKind, bool Listed)>("""
+            SELECT c.id, c.kind, c.document_id, d.kind,
+                   coalesce(c.id::text IN (SELECT json_array_elements_text(d.data -> 'consequences'))
+                            OR c.unit_id::text IN (SELECT json_array_elements_text(d.data -> 'units')), false)
+            FROM consequence c LEFT JOIN document d ON d.id = c.document_id
+            WHERE c.run_id = @RunId ORDER BY c.id
+            """, new { result.RunId });
+        Assert.Contains(rows, r => r.Kind == "supervision_order");
+        Assert.All(rows, r => Assert.True(r.DocumentId is not null && r.Listed, $"consequence {r.Id} ({r.Kind}): document {r.DocumentId} ({r.DocumentKind})"));
+    }
+
     [Theory]
     [InlineData("DELETE FROM document")]
     [InlineData("TRUNCATE document CASCADE")]
