@@ -87,7 +87,20 @@ public sealed record UnitFacts(
     IReadOnlyDictionary<string, (int Before, int Through)> Cumulative,
     SnapshotTally Snapshot)
 {
-    public int CountInPeriod(string kind) => Events.Where(e => e.Key.Kind == kind).Sum(e => e.Value.Count);
+    // A plain loop over the unit's dozen tallies: called for several kinds per unit and rule, for every unit.
+    public int CountInPeriod(string kind)
+    {
+        var count = 0;
+        foreach (var ((eventKind, _), tally) in Events)
+        {
+            if (eventKind == kind)
+            {
+                count += tally.Count;
+            }
+        }
+
+        return count;
+    }
 
     public int CountInPeriod(IEnumerable<string> kinds) => kinds.Sum(CountInPeriod);
 
