@@ -59,7 +59,7 @@ public sealed class ScorePeriodTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Score_EachConsequenceNamesTheDocumentCarryingIt_AndThatDocumentListsIt()
+    public async Task Score_EachConsequenceNamesItsRunUnitAndTheDocumentCarryingIt_AndThatDocumentListsIt()
     {
         await SeedOctoberAsync();
         var result = await _world.ScoreAsync("2017-10");
@@ -68,9 +68,14 @@ public sealed class ScorePeriodTests : IAsyncLifetime
             SELECT c.id, c.kind, c.document_id, d.kind,
                    coalesce(c.id::text IN (SELECT json_array_elements_text(d.data -> 'consequences'))
                             OR c.unit_id::text IN (SELECT json_array_elements_text(d.data -> 'units')), false)
-            FROM consequence c LEFT JOIN document d ON d.id = c.document_id
+            FROM consequence c LEFT JOIN document d ON d.id = c.document_id AND d.campaign_id = c.campaign_id
             WHERE c.run_id = @RunId ORDER BY c.id
             """, new { result.RunId });
+        // Without foreign keys (0656), the scorer alone keeps every consequence's run, unit and campaign sound.
+        Assert.Equal(rows.Count, await _world.ScalarAsync<long>("""
+            SELECT count(*) FROM consequence c JOIN score_run r ON r.id = c.run_id AND r.campaign_id = c.campaign_id
+            JOIN unit u ON u.id = c.unit_id JOIN campaign p ON p.id = c.campaign_id WHERE c.run_id = @RunId
+            """, new { result.RunId }));
         Assert.Contains(rows, r => r.Kind == "supervision_order");
         Assert.All(rows, r => Assert.True(r.DocumentId is not null && r.Listed, $"consequence {r.Id} ({r.Kind}): document {r.DocumentId} ({r.DocumentKind})"));
     }
