@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Accountability.Escalations;
 using Accountability.Rankings;
 
@@ -129,12 +130,16 @@ public static class PeriodComputation
     private static string Basis(PointRule rule, decimal quantity)
     {
         var unit = rule.Per == PointBasis.Day ? "天" : rule.Measure == "no_report" ? "次" : "项";
-        var each = rule.ByLevel is null
-            ? $"每{(rule.Per == PointBasis.Day ? "天" : "项")}{(rule.Points < 0 ? "扣" : "加")}{Number(Math.Abs(rule.Points!.Value))}分"
-            : "按发现层级计分";
         var weighted = rule.Weighted ? "（按任务权重折算）" : "";
-        return $"{rule.Name}{Number(quantity)}{unit}{weighted}，{each}";
+        return $"{rule.Name}{Number(quantity)}{unit}{weighted}，{Rates.GetValue(rule, Rate)}";
     }
+
+    // A rule's rate ("每项扣1分") is the same on every unit's line: written once per rule, not once per line.
+    private static readonly ConditionalWeakTable<PointRule, string> Rates = new();
+
+    private static string Rate(PointRule rule) => rule.ByLevel is null
+        ? $"每{(rule.Per == PointBasis.Day ? "天" : "项")}{(rule.Points < 0 ? "扣" : "加")}{Number(Math.Abs(rule.Points!.Value))}分"
+        : "按发现层级计分";
 
     private static List<UnitResult> Rank(Rulebook rulebook, PeriodInputs inputs, PeriodState previous,
         Dictionary<long, (decimal Score, decimal Deductions, decimal Bonuses)> scores, HashSet<long> vetoed)
