@@ -1,3 +1,4 @@
+using Accountability.Database;
 using Accountability.Notices;
 using Dapper;
 using Npgsql;
@@ -36,7 +37,7 @@ public static class WorkflowWrites
             copy.Write(score.CampaignId, NpgsqlDbType.Bigint);
             copy.Write(score.UnitId, NpgsqlDbType.Bigint);
             copy.Write(score.AssignmentId, NpgsqlDbType.Bigint);
-            WriteNullable(copy, score.TaskId);
+            copy.WriteNullable(score.TaskId, NpgsqlDbType.Bigint);
             copy.Write(score.Kind, NpgsqlDbType.Text);
             if (score.Level is null)
             {
@@ -53,18 +54,6 @@ public static class WorkflowWrites
         }
 
         await copy.CompleteAsync(cancellationToken);
-    }
-
-    private static void WriteNullable(NpgsqlBinaryImporter copy, long? value)
-    {
-        if (value is { } v)
-        {
-            copy.Write(v, NpgsqlDbType.Bigint);
-        }
-        else
-        {
-            copy.WriteNull();
-        }
     }
 
     public static Task WriteNoticesAsync(NpgsqlConnection connection, IReadOnlyCollection<NoticeRow> notices, DateTimeOffset now) =>

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Accountability.Database;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -89,10 +90,10 @@ public static class AuditLog
                 copy.Write(seq, NpgsqlDbType.Bigint);
                 copy.Write(at, NpgsqlDbType.TimestampTz);
                 copy.Write(entry.Actor.Name, NpgsqlDbType.Text);
-                WriteNullable(copy, entry.Actor.PersonId);
-                WriteNullable(copy, entry.UnitId);
-                WriteNullable(copy, entry.CampaignId);
-                WriteNullable(copy, entry.AssignmentId);
+                copy.WriteNullable(entry.Actor.PersonId, NpgsqlDbType.Bigint);
+                copy.WriteNullable(entry.UnitId, NpgsqlDbType.Bigint);
+                copy.WriteNullable(entry.CampaignId, NpgsqlDbType.Bigint);
+                copy.WriteNullable(entry.AssignmentId, NpgsqlDbType.Bigint);
                 copy.Write(entry.Kind, NpgsqlDbType.Text);
                 copy.Write(entry.PayloadJson, NpgsqlDbType.Json);
                 copy.Write(prev, NpgsqlDbType.Bytea);
@@ -223,15 +224,4 @@ public static class AuditLog
     internal static DateTimeOffset TruncateToMicroseconds(DateTimeOffset at) =>
         new(at.UtcTicks - at.UtcTicks % 10, TimeSpan.Zero);
 
-    private static void WriteNullable(NpgsqlBinaryImporter copy, long? value)
-    {
-        if (value is { } v)
-        {
-            copy.Write(v, NpgsqlDbType.Bigint);
-        }
-        else
-        {
-            copy.WriteNull();
-        }
-    }
 }

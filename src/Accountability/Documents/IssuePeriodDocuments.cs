@@ -4,6 +4,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Accountability.Audit;
+using Accountability.Database;
 using Accountability.Notices;
 using Accountability.Scoring;
 using Dapper;
@@ -202,27 +203,15 @@ public sealed partial class IssuePeriodDocuments(IOptions<NoticesOptions> notice
         copy.Write(request.Scope.Period, NpgsqlDbType.Text);
         copy.Write(row.NaturalKey, NpgsqlDbType.Text);
         copy.Write(row.Version, NpgsqlDbType.Integer);
-        WriteNullable(copy, row.Supersedes, NpgsqlDbType.Bigint);
-        WriteNullable(copy, row.Number, NpgsqlDbType.Text);
+        copy.WriteNullable(row.Supersedes, NpgsqlDbType.Bigint);
+        copy.WriteNullable(row.Number, NpgsqlDbType.Text);
         copy.Write(row.Title, NpgsqlDbType.Text);
-        WriteNullable(copy, request.Campaign.HeadquartersUnitId, NpgsqlDbType.Bigint);
-        WriteNullable(copy, row.Recipient, NpgsqlDbType.Bigint);
+        copy.WriteNullable(request.Campaign.HeadquartersUnitId, NpgsqlDbType.Bigint);
+        copy.WriteNullable(row.Recipient, NpgsqlDbType.Bigint);
         copy.Write(row.Html, NpgsqlDbType.Text);
         copy.Write(row.Data, NpgsqlDbType.Json);
         copy.Write(row.Sha256, NpgsqlDbType.Text);
         copy.Write(request.Now.ToUniversalTime(), NpgsqlDbType.TimestampTz);
-    }
-
-    private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
-    {
-        if (value is null)
-        {
-            copy.WriteNull();
-        }
-        else
-        {
-            copy.Write(value, type);
-        }
     }
 
     private sealed record Latest(long Id, string NaturalKey, int Version, string Sha256, string? Number, string Kind, string Title, long? Recipient, bool Revoked,

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using Accountability.Audit;
+using Accountability.Database;
 using Accountability.Documents;
 using Accountability.Escalations;
 using Accountability.Notices;
@@ -278,19 +279,19 @@ public sealed partial class ScorePeriod(
             await copy.StartRowAsync(cancellationToken);
             copy.Write(runId, NpgsqlDbType.Bigint);
             copy.Write(r.UnitId, NpgsqlDbType.Bigint);
-            WriteNullable(copy, r.Category, NpgsqlDbType.Text);
-            WriteNullable(copy, r.Rank, NpgsqlDbType.Integer);
+            copy.WriteNullable(r.Category, NpgsqlDbType.Text);
+            copy.WriteNullable(r.Rank, NpgsqlDbType.Integer);
             copy.Write(r.CategorySize, NpgsqlDbType.Integer);
             copy.Write(r.Score, NpgsqlDbType.Numeric);
             copy.Write(r.Deductions, NpgsqlDbType.Numeric);
             copy.Write(r.Bonuses, NpgsqlDbType.Numeric);
             copy.Write(r.Grade, NpgsqlDbType.Text);
             copy.Write(r.Usable, NpgsqlDbType.Boolean);
-            WriteNullable(copy, r.UnusableReason, NpgsqlDbType.Text);
+            copy.WriteNullable(r.UnusableReason, NpgsqlDbType.Text);
             copy.Write(r.Vetoed, NpgsqlDbType.Boolean);
             copy.Write(r.Tasks, NpgsqlDbType.Integer);
             copy.Write(r.Closed, NpgsqlDbType.Integer);
-            WriteNullable(copy, r.Completion, NpgsqlDbType.Numeric);
+            copy.WriteNullable(r.Completion, NpgsqlDbType.Numeric);
             copy.Write(r.OnSchedule, NpgsqlDbType.Integer);
             copy.Write(r.Yellow, NpgsqlDbType.Integer);
             copy.Write(r.Red, NpgsqlDbType.Integer);
@@ -300,7 +301,7 @@ public sealed partial class ScorePeriod(
             copy.Write(r.Complaints, NpgsqlDbType.Integer);
             copy.Write(r.Top, NpgsqlDbType.Boolean);
             copy.Write(r.Bottom, NpgsqlDbType.Boolean);
-            WriteNullable(copy, r.PreviousRank, NpgsqlDbType.Integer);
+            copy.WriteNullable(r.PreviousRank, NpgsqlDbType.Integer);
             copy.Write(JsonSerializer.Serialize(new SortedDictionary<string, int>(r.LadderCounts.ToDictionary(), StringComparer.Ordinal)), NpgsqlDbType.Jsonb);
         }
 
@@ -338,11 +339,11 @@ public sealed partial class ScorePeriod(
             copy.Write(c.UnitId, NpgsqlDbType.Bigint);
             copy.Write(c.Kind, NpgsqlDbType.Text);
             copy.Write(c.Post ?? ScoringVocabulary.UnitPost, NpgsqlDbType.Text);
-            WriteNullable(copy, holder?.Name, NpgsqlDbType.Text);
-            WriteNullable(copy, holder?.Title, NpgsqlDbType.Text);
+            copy.WriteNullable(holder?.Name, NpgsqlDbType.Text);
+            copy.WriteNullable(holder?.Title, NpgsqlDbType.Text);
             copy.Write(c.RuleIds.ToArray(), NpgsqlDbType.Array | NpgsqlDbType.Text);
             copy.Write(JsonSerializer.Serialize(c.Facts, AuditEntry.PayloadJsonOptions), NpgsqlDbType.Jsonb);
-            WriteNullable(copy, documents.TryGetValue(id, out var document) ? document : (long?)null, NpgsqlDbType.Bigint);
+            copy.WriteNullable(documents.TryGetValue(id, out var document) ? document : (long?)null, NpgsqlDbType.Bigint);
             copy.Write(request.Now.ToUniversalTime(), NpgsqlDbType.TimestampTz);
         }
 
@@ -388,20 +389,6 @@ public sealed partial class ScorePeriod(
             .Select(g => $"{ScoringVocabulary.Consequence(g.Key).Name}{g.Count()}");
         return $"{rulebook.Citation}: {outcome.Results.Count} units scored, {ranked} ranked, {outcome.Ledger.Count} ledger lines; " +
                $"consequences: {(outcome.Consequences.Count == 0 ? "none" : string.Join("、", byKind))}";
-    }
-
-    // The COPY writers write each field synchronously into the importer's buffer (which flushes when full): an awaited
-    // write per field registers the cancellation token each time, and a county's results alone are 54,000 fields.
-    private static void WriteNullable<T>(NpgsqlBinaryImporter copy, T? value, NpgsqlDbType type)
-    {
-        if (value is null)
-        {
-            copy.WriteNull();
-        }
-        else
-        {
-            copy.Write(value, type);
-        }
     }
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Scoring {Period}: {Phase} took {Milliseconds} ms")]
