@@ -1,4 +1,3 @@
-using Accountability.Cycles;
 using Accountability.Scoring;
 using Dapper;
 
@@ -11,7 +10,6 @@ namespace Accountability.Tests.Scoring;
 public sealed class EventTallyTests
 {
     private static readonly DateTimeOffset OctoberStart = new(2017, 9, 30, 16, 0, 0, TimeSpan.Zero);
-    private static readonly DateTimeOffset OctoberEnd = new(2017, 10, 31, 16, 0, 0, TimeSpan.Zero);
 
     /// <summary>Tallies recounted from the events, as the trigger should have kept them.</summary>
     private const string TalliesFromEvents = """
@@ -41,7 +39,8 @@ public sealed class EventTallyTests
             """, new { OctoberStart })).ToArray();
         await ExcludeAsync(world, september.RunId, excluded);
 
-        var (fromTallies, fromEvents) = await GatherBothWaysAsync(world, rulebookCode);
+        var both = await world.GatherOctoberAsync(rulebookCode, EventSource.Tallies, EventSource.Events);
+        var (fromTallies, fromEvents) = (both[0], both[1]);
 
         Assert.Equal(fromEvents.EventsThrough, fromTallies.EventsThrough);
         Assert.Equal(excluded, fromTallies.ExcludedEventIds);
@@ -150,20 +149,6 @@ public sealed class EventTallyTests
             INSERT INTO score_exclusion (campaign_id, appeal_id, event_id, unit_id)
             SELECT campaign_id, @appeal, id, unit_id FROM scoring_event WHERE id = ANY(@eventIds)
             """, new { appeal, eventIds });
-    }
-
-    private static async Task<(PeriodInputs Tallies, PeriodInputs Events)> GatherBothWaysAsync(ScoringWorld world, string rulebookCode)
-    {
-        var rulebook = world.Engine.Get<RulebookCatalog>().InForce(rulebookCode, new DateOnly(2017, 10, 1));
-        var inputs = world.Engine.Get<PeriodInputsStore>();
-        await using var connection = await world.Engine.Database.DataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var snapshot = await FreezeSnapshot.RunAsync(connection, world.CampaignId, "monthly", "2017-10", OctoberEnd, OctoberEnd.AddHours(1));
-        var zone = TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai");
-        var scope = new ScoringScope(world.CampaignId, "monthly", "2017-10", snapshot, OctoberStart, OctoberEnd, OctoberEnd, zone);
-        var tallies = await inputs.GatherAsync(connection, rulebook, scope, default);
-        var events = await inputs.GatherAsync(connection, rulebook, scope, default, EventSource.Events);
-        return (tallies, events);
     }
 
     /// <summary>Everything gathered, in a canonical text: per unit the events by kind and level (count, weight, days),

@@ -1,3 +1,4 @@
+using Accountability.Cycles;
 using Accountability.Scoring;
 using Accountability.Tests.Access;
 using Dapper;
@@ -79,6 +80,25 @@ public sealed class ScoringWorld : IAsyncDisposable
     }
 
     /// <summary>The events behind a ledger line, as the engine lists them from the line's reference.</summary>
+    /// <summary>Freezes October 2017 (Shanghai) and gathers it under <paramref name="rulebookCode"/> once per source,
+    /// all in one transaction on the one snapshot.</summary>
+    public async Task<IReadOnlyList<PeriodInputs>> GatherOctoberAsync(string rulebookCode, params EventSource[] sources)
+    {
+        var (start, end) = (new DateTimeOffset(2017, 9, 30, 16, 0, 0, TimeSpan.Zero), new DateTimeOffset(2017, 10, 31, 16, 0, 0, TimeSpan.Zero));
+        var rulebook = Engine.Get<RulebookCatalog>().InForce(rulebookCode, new DateOnly(2017, 10, 1));
+        await using var connection = await Engine.Database.DataSource.OpenConnectionAsync();
+        await using var transaction = await connection.BeginTransactionAsync();
+        var snapshot = await FreezeSnapshot.RunAsync(connection, CampaignId, "monthly", "2017-10", end, end.AddHours(1));
+        var scope = new ScoringScope(CampaignId, "monthly", "2017-10", snapshot, start, end, end, TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
+        var gathered = new List<PeriodInputs>();
+        foreach (var source in sources)
+        {
+            gathered.Add(await Engine.Get<PeriodInputsStore>().GatherAsync(connection, rulebook, scope, default, source));
+        }
+
+        return gathered;
+    }
+
     public async Task<long[]> LineEventsAsync(long entryId)
     {
         await using var connection = await Engine.Database.DataSource.OpenConnectionAsync();

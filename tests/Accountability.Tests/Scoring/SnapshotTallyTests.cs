@@ -1,4 +1,3 @@
-using Accountability.Cycles;
 using Accountability.Scoring;
 
 namespace Accountability.Tests.Scoring;
@@ -10,9 +9,6 @@ namespace Accountability.Tests.Scoring;
 /// </summary>
 public sealed class SnapshotTallyTests
 {
-    private static readonly DateTimeOffset OctoberStart = new(2017, 9, 30, 16, 0, 0, TimeSpan.Zero);
-    private static readonly DateTimeOffset OctoberEnd = new(2017, 10, 31, 16, 0, 0, TimeSpan.Zero);
-
     [Fact]
     public async Task Gather_CountsEachItemOnceByItsStageAndLight()
     {
@@ -44,23 +40,12 @@ public sealed class SnapshotTallyTests
         await world.AssignAsync("jx-yangshan", await Unscheduled(), "in_progress", 10, reportedAt: "2017-09-15T01:00Z");
         await world.AssignAsync("jx-yangshan", await Unscheduled(), "closed", 100, closedAt: "2017-08-01T02:00Z");
 
-        var facts = await GatherOctoberAsync(world);
+        var facts = (await world.GatherOctoberAsync("jining-consecutive", EventSource.Tallies))[0].Facts;
 
         Assert.Equal(new SnapshotTally(Tasks: 15, Closed: 3, Open: 12, OnSchedule: 7, Yellow: 3, Red: 2, OverdueOpen: 2, ReportedInPeriod: true),
             facts[await world.UnitAsync("jx-huayu")].Snapshot);
         Assert.Equal(new SnapshotTally(Tasks: 2, Closed: 1, Open: 1, OnSchedule: 1, Yellow: 0, Red: 0, OverdueOpen: 0, ReportedInPeriod: false),
             facts[await world.UnitAsync("jx-yangshan")].Snapshot);
         Assert.Equal(SnapshotTally.None, facts[await world.UnitAsync("jx-jishu")].Snapshot);
-    }
-
-    private static async Task<IReadOnlyDictionary<long, UnitFacts>> GatherOctoberAsync(ScoringWorld world)
-    {
-        var rulebook = world.Engine.Get<RulebookCatalog>().InForce("jining-consecutive", new DateOnly(2017, 10, 1));
-        await using var connection = await world.Engine.Database.DataSource.OpenConnectionAsync();
-        await using var transaction = await connection.BeginTransactionAsync();
-        var snapshot = await FreezeSnapshot.RunAsync(connection, world.CampaignId, "monthly", "2017-10", OctoberEnd, OctoberEnd.AddHours(1));
-        var scope = new ScoringScope(world.CampaignId, "monthly", "2017-10", snapshot, OctoberStart, OctoberEnd, OctoberEnd,
-            TimeZoneInfo.FindSystemTimeZoneById("Asia/Shanghai"));
-        return (await world.Engine.Get<PeriodInputsStore>().GatherAsync(connection, rulebook, scope, default)).Facts;
     }
 }
