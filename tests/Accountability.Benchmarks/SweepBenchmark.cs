@@ -14,6 +14,7 @@ namespace Accountability.Benchmarks;
 /// (state, next timer, audit event, scoring event, digest notices — in batches claimed with FOR UPDATE SKIP LOCKED);
 /// the baseline is one raw UPDATE of the same rows on a copy of the table with the same indexes. Prints
 /// <c>sweep seconds</c>, <c>sweep ratio-to-update</c>, and checks that exactly 500,000 overdue events were written.
+/// Also prints the floor: the same claims and writes done in SQL alone by as many workers, the best any engine could do.
 /// </summary>
 public sealed class SweepBenchmark : IBenchmarkCase
 {
@@ -130,6 +131,28 @@ public sealed class SweepBenchmark : IBenchmarkCase
                 engineTime.Elapsed.TotalSeconds / (baselineTime.Elapsed.TotalSeconds + scoringTime + auditTime.Elapsed.TotalSeconds));
         }
 
+        // The floor: what the sweep must do with no engine at all — the same claims (FOR UPDATE SKIP LOCKED, batches of
+        // the same size, the same number of workers), the same row update, one audit event and one scoring event per row
+        // (the real scoring table, so its tally trigger too), all in SQL on the server. No engine can beat this; its
+        // ratio to the UPDATE is the best ratio the sweep could reach on this machine.
+        await CheckpointAsync(dataSource);
+        var workers = int.TryParse(configuration["AssignmentTimers:Workers"], out var w) ? w : 2;
+        var floorTime = Stopwatch.StartNew();
+        await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
+        {
+            await using var connection = await dataSource.OpenConnectionAsync();
+            await connection.ExecuteAsync(new CommandDefinition("CALL sweep_floor_worker(@batch, @now)",
+                new { batch = 10_000, now = Now }, commandTimeout: 3600));
+        }));
+        floorTime.Stop();
+        await using (var connection = await dataSource.OpenConnectionAsync())
+        {
+            var floorRows = await connection.ExecuteScalarAsync<long>("SELECT count(*) FROM audit_floor");
+            Console.WriteLine($"sweep floor: {workers} workers fired {floorRows:N0} rows in SQL alone");
+        }
+
+        BenchmarkContext.Report("sweep", "floor-in-sql seconds", floorTime.Elapsed.TotalSeconds);
+        BenchmarkContext.Report("sweep", "floor-in-sql ratio-to-update", floorTime.Elapsed.TotalSeconds / baselineTime.Elapsed.TotalSeconds);
         BenchmarkContext.Report("sweep", "seconds", engineTime.Elapsed.TotalSeconds);
         BenchmarkContext.Report("sweep", "baseline-update seconds", baselineTime.Elapsed.TotalSeconds);
         BenchmarkContext.Report("sweep", "ratio-to-update", engineTime.Elapsed.TotalSeconds / baselineTime.Elapsed.TotalSeconds);
@@ -231,7 +254,40 @@ public sealed class SweepBenchmark : IBenchmarkCase
             CREATE TABLE assignment_copy (LIKE assignment INCLUDING ALL);
             INSERT INTO assignment_copy OVERRIDING SYSTEM VALUE SELECT * FROM assignment;
             """, commandTimeout: 3600);
-        foreach (var table in new[] { "assignment", "assignment_copy", "task" })
+        // The floor's table and procedure: the sweep's mandatory work in SQL alone (see RunAsync).
+        await connection.ExecuteAsync("""
+            CREATE TABLE assignment_floor (LIKE assignment INCLUDING ALL);
+            INSERT INTO assignment_floor OVERRIDING SYSTEM VALUE SELECT * FROM assignment;
+            CREATE TABLE audit_floor (LIKE audit_event INCLUDING ALL);
+            CREATE PROCEDURE sweep_floor_worker(batch int, now timestamptz) LANGUAGE plpgsql AS $$
+            DECLARE n int;
+            BEGIN
+              LOOP
+                WITH claimed AS (
+                  SELECT id FROM assignment_floor WHERE next_timer_at <= now
+                  ORDER BY next_timer_at, id LIMIT batch FOR UPDATE SKIP LOCKED),
+                fired AS (
+                  UPDATE assignment_floor a SET state = 'overdue', row_version = a.row_version + 1, next_timer_kind = 'chaser',
+                         next_timer_at = a.next_timer_at + interval '33 hours',
+                         timers_fired = a.timers_fired || ARRAY['overdue@' || extract(epoch FROM a.next_timer_at)::bigint::text],
+                         updated_at = now
+                  FROM claimed c WHERE a.id = c.id
+                  RETURNING a.id, a.campaign_id, a.unit_id, a.task_id),
+                audited AS (
+                  INSERT INTO audit_floor (seq, at, actor, unit_id, campaign_id, assignment_id, kind, payload, prev_hash, hash)
+                  SELECT id, now, 'timer', unit_id, campaign_id, id, 'assignment.timer.overdue',
+                         '{"workflow":"assignment/v1","timer":"overdue","from":"in_progress","to":"overdue"}'::json,
+                         sha256(int8send(id)), sha256(int8send(id + 1))
+                  FROM fired)
+                INSERT INTO scoring_event (campaign_id, unit_id, assignment_id, task_id, kind, occurred_at, audit_seq, detail)
+                SELECT campaign_id, unit_id, id, task_id, 'floor_overdue', now, id, '{"trigger": "overdue"}'::jsonb FROM fired;
+                GET DIAGNOSTICS n = ROW_COUNT;
+                COMMIT;
+                EXIT WHEN n < batch;
+              END LOOP;
+            END $$;
+            """, commandTimeout: 3600);
+        foreach (var table in new[] { "assignment", "assignment_copy", "assignment_floor", "task" })
         {
             await connection.ExecuteAsync($"VACUUM ANALYZE {table}", commandTimeout: 3600);
         }
