@@ -17,11 +17,19 @@ public static class SessionCookie
 {
     public const string SessionClaim = "accountability:session";
 
-    private const string StartSession = "INSERT INTO web_session (id, person_id, started_at) VALUES (@id, @personId, @now)";
+    private const string StartSession = "INSERT INTO web_session (id, person_id, started_at, seen_at) VALUES (@id, @personId, @now, @now)";
 
     private const string EndSession = "UPDATE web_session SET ended_at = @now WHERE id = @id AND ended_at IS NULL";
 
-    private const string SessionIsOpen = "SELECT EXISTS (SELECT 1 FROM web_session WHERE id = @id AND person_id = @personId AND ended_at IS NULL)";
+    /// <summary>Whether the session is open, noting that it was seen if it was last noted over an hour ago: one write per
+    /// session per hour at most, enough for PurgeWebSessions to tell a session in use from one long dead.</summary>
+    private const string SessionIsOpen = """
+        WITH open AS (
+            SELECT id, seen_at FROM web_session WHERE id = @id AND person_id = @personId AND ended_at IS NULL),
+        seen AS (
+            UPDATE web_session w SET seen_at = @now FROM open o WHERE w.id = o.id AND o.seen_at < @now - interval '1 hour')
+        SELECT EXISTS (SELECT 1 FROM open)
+        """;
 
     /// <summary>Signs the person in with a new session; the session the request came with, if any, ends.</summary>
     public static async Task SignInAsync(HttpContext context, Actor actor, Guid securityStamp)
@@ -68,9 +76,9 @@ public static class SessionCookie
             return false;
         }
 
-        var (dataSource, _) = Services(context);
+        var (dataSource, now) = Services(context);
         await using var connection = await dataSource.OpenConnectionAsync(context.RequestAborted);
-        return await connection.ExecuteScalarAsync<bool>(SessionIsOpen, new { id = session, personId });
+        return await connection.ExecuteScalarAsync<bool>(SessionIsOpen, new { id = session, personId, now });
     }
 
     private static Guid? SessionOf(ClaimsPrincipal? principal) =>

@@ -1,5 +1,5 @@
 using Accountability.Cycles;
-using Dapper;
+using Accountability.Database;
 using Npgsql;
 
 namespace Accountability.Assignments;
@@ -16,19 +16,6 @@ public sealed class PurgeIdempotencyKeys(NpgsqlDataSource dataSource, TimeProvid
 
     public string Name => "idempotency-keys";
 
-    public async Task<int> RunOnceAsync(CancellationToken cancellationToken)
-    {
-        await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
-        var before = time.GetUtcNow() - Retention;
-        var total = 0;
-        int deleted;
-        do
-        {
-            deleted = await connection.ExecuteAsync(new CommandDefinition(Purge, new { before }, cancellationToken: cancellationToken));
-            total += deleted;
-        }
-        while (deleted == 10000 && !cancellationToken.IsCancellationRequested);
-
-        return total;
-    }
+    public Task<int> RunOnceAsync(CancellationToken cancellationToken) =>
+        BatchedDelete.UntilDoneAsync(dataSource, Purge, new { before = time.GetUtcNow() - Retention }, 10_000, cancellationToken);
 }

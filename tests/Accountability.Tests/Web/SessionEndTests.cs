@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Accountability.Access;
+using Dapper;
 
 namespace Accountability.Tests.Web;
 
@@ -49,6 +50,50 @@ public sealed class SessionEndTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Redirect, refused.StatusCode);
         Assert.StartsWith("/signin", refused.Headers.Location?.PathAndQuery, StringComparison.OrdinalIgnoreCase);
         Assert.Equal(HttpStatusCode.OK, (await other.GetAsync("/")).StatusCode);
+    }
+
+    [Fact]
+    public async Task Sessions_AreNotedAsSeenAtMostHourly_AndForgottenThirtyDaysAfterTheyEndedOrWereLastSeen()
+    {
+        async Task<Dictionary<Guid, (DateTimeOffset Seen, DateTimeOffset? Ended)>> SessionsAsync()
+        {
+            await using var connection = await _host.Engine.Database.DataSource.OpenConnectionAsync();
+            return (await connection.QueryAsync<(Guid Id, DateTimeOffset Seen, DateTimeOffset? Ended)>(
+                "SELECT id, seen_at, ended_at FROM web_session")).ToDictionary(r => r.Id, r => (r.Seen, r.Ended));
+        }
+
+        var signedInAt = _host.Engine.Time.GetUtcNow();
+        var inUse = await _host.SignedInBrowserAsync("huayu.operator");
+        var inUseId = (await SessionsAsync()).Keys.Single();
+        var abandoned = await _host.SignedInBrowserAsync("hq.planner");     // the browser is closed, never signed out
+        var abandonedId = (await SessionsAsync()).Keys.Single(id => id != inUseId);
+        var signedOut = await _host.SignedInBrowserAsync("env.verifier");
+        var signedOutId = (await SessionsAsync()).Keys.Single(id => id != inUseId && id != abandonedId);
+        var page = await signedOut.GetStringAsync("/");
+        await signedOut.PostAsync("/signout", new FormUrlEncodedContent(new Dictionary<string, string>
+        {
+            ["__RequestVerificationToken"] = WebHost.AntiforgeryToken(page),
+        }));
+
+        // Within the hour a request writes nothing; after it, the session is noted as seen.
+        _host.Engine.Time.Advance(TimeSpan.FromMinutes(40));
+        Assert.Equal(HttpStatusCode.OK, (await inUse.GetAsync("/")).StatusCode);
+        Assert.Equal(signedInAt, (await SessionsAsync())[inUseId].Seen);
+        _host.Engine.Time.Advance(TimeSpan.FromMinutes(40));
+        Assert.Equal(HttpStatusCode.OK, (await inUse.GetAsync("/")).StatusCode);
+        var seenAgain = _host.Engine.Time.GetUtcNow();
+        Assert.Equal(seenAgain, (await SessionsAsync())[inUseId].Seen);
+        Assert.Equal(signedInAt, (await SessionsAsync())[abandonedId].Seen);
+        Assert.NotNull((await SessionsAsync())[signedOutId].Ended);
+
+        // Thirty days after the sign-in and the sign-out, but not yet after the session in use was last seen.
+        var purge = _host.Engine.Get<IEnumerable<Accountability.Cycles.IPeriodicSweep>>().Single(s => s.Name == "web-sessions");
+        _host.Engine.Time.SetUtcNow(signedInAt + PurgeWebSessions.Retention + TimeSpan.FromMinutes(1));
+        Assert.Equal(2, await purge.RunOnceAsync(CancellationToken.None));
+        Assert.Equal([inUseId], (await SessionsAsync()).Keys);
+        _host.Engine.Time.SetUtcNow(seenAgain + PurgeWebSessions.Retention + TimeSpan.FromMinutes(1));
+        Assert.Equal(1, await purge.RunOnceAsync(CancellationToken.None));
+        Assert.Empty(await SessionsAsync());
     }
 
     [Fact]
