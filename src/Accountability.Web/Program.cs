@@ -18,7 +18,7 @@ var database = await AccountabilityDatabase.OpenAsync(builder.Configuration, sta
 
 builder.Services.AddAccountability(builder.Configuration, database);
 builder.Services.AddAccountabilityScheduler(builder.Configuration, database);
-builder.Services.AddAccountabilityAccess();
+builder.Services.AddAccountabilityAccess(builder.Configuration);
 builder.Services.AddAccountabilityPages();
 // Chinese text is written as is, not as &#x...; entities: pages stay small and their source readable.
 builder.Services.AddWebEncoders(o => o.TextEncoderSettings = new System.Text.Encodings.Web.TextEncoderSettings(System.Text.Unicode.UnicodeRanges.All));

@@ -1,4 +1,6 @@
 using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -17,9 +19,10 @@ public static class AccessSetup
 
     /// <summary>
     /// Pages sign in with a cookie (protected by anti-forgery on every form); the API takes bearer tokens only, so a
-    /// browser's ambient cookie can never drive it (no CSRF surface there). Data Protection keys live in PostgreSQL.
+    /// browser's ambient cookie can never drive it (no CSRF surface there). Data Protection keys live in PostgreSQL,
+    /// encrypted to a certificate when <c>DataProtection:CertificatePath</c> names one.
     /// </summary>
-    public static IServiceCollection AddAccountabilityAccess(this IServiceCollection services)
+    public static IServiceCollection AddAccountabilityAccess(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddAuthentication(Smart)
             .AddPolicyScheme(Smart, Smart, o => o.ForwardDefaultSelector = context =>
@@ -56,7 +59,15 @@ public static class AccessSetup
         services.AddAuthorizationBuilder()
             .AddPolicy(ApiPolicy, p => p.AddAuthenticationSchemes(BearerTokenHandler.SchemeName).RequireAuthenticatedUser());
 
-        services.AddDataProtection().SetApplicationName("accountability");
+        var dataProtection = services.AddDataProtection().SetApplicationName("accountability");
+        if (KeyCertificate(configuration) is { } certificate)
+        {
+            // Whoever reads the key table (a dump, a backup, a reporting account) could otherwise mint anyone's session
+            // cookie. Encrypted to a certificate kept outside the database, the rows are useless without it; every node
+            // is given the same certificate.
+            dataProtection.ProtectKeysWithCertificate(certificate).UnprotectKeysWithAnyCertificate(certificate);
+        }
+
         services.AddOptions<KeyManagementOptions>()
             .Configure<NpgsqlDataSource>((o, dataSource) => o.XmlRepository = new PostgresXmlRepository(dataSource));
 
@@ -108,4 +119,32 @@ public static class AccessSetup
 
         return pages(context);
     };
+
+    /// <summary>The PKCS#12 file named by <c>DataProtection:CertificatePath</c> (password in
+    /// <c>DataProtection:CertificatePassword</c>), or null when none is configured. A file that is missing, unreadable or
+    /// without its private key stops the server with the setting's name.</summary>
+    public static X509Certificate2? KeyCertificate(IConfiguration configuration)
+    {
+        if (configuration["DataProtection:CertificatePath"] is not { Length: > 0 } path)
+        {
+            return null;
+        }
+
+        X509Certificate2 certificate;
+        try
+        {
+            certificate = X509CertificateLoader.LoadPkcs12FromFile(path, configuration["DataProtection:CertificatePassword"]);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or CryptographicException)
+        {
+            throw new InvalidOperationException($"DataProtection:CertificatePath: cannot load the certificate at {path}: {e.Message}", e);
+        }
+
+        if (!certificate.HasPrivateKey)
+        {
+            throw new InvalidOperationException($"DataProtection:CertificatePath: the certificate at {path} has no private key, so keys encrypted to it could never be read back");
+        }
+
+        return certificate;
+    }
 }

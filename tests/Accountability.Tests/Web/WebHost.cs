@@ -17,13 +17,21 @@ public sealed partial class WebHost : IAsyncDisposable
 
     private readonly bool _ownsEngine;
 
-    private WebHost(TestEngine engine, bool ownsEngine = true)
+    private readonly IReadOnlyDictionary<string, string> _settings;
+
+    private WebHost(TestEngine engine, bool ownsEngine = true, IReadOnlyDictionary<string, string>? settings = null)
     {
         Engine = engine;
         _ownsEngine = ownsEngine;
+        _settings = settings ?? new Dictionary<string, string>();
         _factory = new WebApplicationFactory<Program>().WithWebHostBuilder(b =>
         {
             b.UseEnvironment("Testing");
+            foreach (var (key, value) in _settings)
+            {
+                b.UseSetting(key, value);
+            }
+
             b.UseSetting("ConnectionStrings:Accountability", engine.Database.ConnectionString);
             // These tests drive the engine's fake clock by hand; the scheduler is tested with real server processes.
             b.UseSetting("Scheduler:Enabled", "false");
@@ -37,15 +45,17 @@ public sealed partial class WebHost : IAsyncDisposable
     /// <summary>What the server logged at warning or above.</summary>
     public CapturedLog Logs { get; } = new();
 
-    public static async Task<WebHost> CreateAsync()
+    /// <summary>A server on a fresh database holding the sample organisation; <paramref name="settings"/> are
+    /// configuration the server starts with.</summary>
+    public static async Task<WebHost> CreateAsync(IReadOnlyDictionary<string, string>? settings = null)
     {
         var engine = await TestEngine.CreateAsync();
         await OrganizationFixture.ImportSampleAsync(engine);
-        return new WebHost(engine);
+        return new WebHost(engine, settings: settings);
     }
 
-    /// <summary>A second server node on the same database (as behind a load balancer).</summary>
-    public WebHost SecondNode() => new(Engine, ownsEngine: false);
+    /// <summary>A second server node on the same database (as behind a load balancer), configured alike.</summary>
+    public WebHost SecondNode() => new(Engine, ownsEngine: false, _settings);
 
     /// <summary>A browser-like client: keeps cookies, does not follow redirects (tests look at them).</summary>
     public HttpClient Browser() => _factory.CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false, HandleCookies = true });
