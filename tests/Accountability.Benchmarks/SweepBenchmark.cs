@@ -1,9 +1,11 @@
 using System.Diagnostics;
+using Accountability.Assignments;
 using Accountability.Cycles;
 using Dapper;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -136,13 +138,14 @@ public sealed class SweepBenchmark : IBenchmarkCase
         // (the real scoring table, so its tally trigger too), all in SQL on the server. No engine can beat this; its
         // ratio to the UPDATE is the best ratio the sweep could reach on this machine.
         await CheckpointAsync(dataSource);
-        var workers = int.TryParse(configuration["AssignmentTimers:Workers"], out var w) ? w : 2;
+        var timers = services.GetRequiredService<IOptions<AssignmentTimerOptions>>().Value;
+        var workers = timers.Workers;
         var floorTime = Stopwatch.StartNew();
         await Task.WhenAll(Enumerable.Range(0, workers).Select(async _ =>
         {
             await using var connection = await dataSource.OpenConnectionAsync();
             await connection.ExecuteAsync(new CommandDefinition("CALL sweep_floor_worker(@batch, @now)",
-                new { batch = 10_000, now = Now }, commandTimeout: 3600));
+                new { batch = timers.BatchSize, now = Now }, commandTimeout: 3600));
         }));
         floorTime.Stop();
         await using (var connection = await dataSource.OpenConnectionAsync())

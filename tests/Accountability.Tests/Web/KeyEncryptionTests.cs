@@ -21,8 +21,8 @@ public sealed class KeyEncryptionTests : IDisposable
         var request = new CertificateRequest("CN=accountability data protection", rsa, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddYears(1));
         var path = Path.Combine(_folder, withPrivateKey ? "keys.pfx" : "public-only.pfx");
-        using var exported = withPrivateKey ? certificate : X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
-        File.WriteAllBytes(path, exported.Export(X509ContentType.Pkcs12, password));
+        using var publicOnly = withPrivateKey ? null : X509CertificateLoader.LoadCertificate(certificate.Export(X509ContentType.Cert));
+        File.WriteAllBytes(path, (publicOnly ?? certificate).Export(X509ContentType.Pkcs12, password));
         return path;
     }
 
